@@ -1,0 +1,254 @@
+"""devreliab.jsonc: defaults in code, the user's file read with commentjson, every key checked.
+
+The file is optional. Every key the user sets must be one this module knows, with the type of its default
+(``null`` allowed where the default is ``null`` or the key says so); anything else is a ``ConfigError`` that
+names the key, so a typo never silently falls back to a default. The JSON schema shipped beside this module
+(``devreliab.schema.json``) describes the same keys for editors; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from ._errors import ConfigError
+
+CONFIG_FILE: Final = "devreliab.jsonc"
+SCHEMA_FILE: Final = Path(__file__).with_name("devreliab.schema.json")
+
+SEVERITIES: Final = ("low", "medium", "high")
+
+# Directories nobody wants analysed or searched; the user's "exclude" adds to these.
+DEFAULT_EXCLUDES: Final = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".devreliab",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "build",
+    "dist",
+    "*.egg-info",
+)
+
+# The defaults, and at the same time the list of every key and its type.
+# A value of None means "null or the type given in NULLABLE".
+DEFAULTS: Final[dict[str, Any]] = {
+    "exclude": [],
+    "cache": {
+        "max_bytes": 100 * 1024 * 1024,
+        "max_file_bytes": 16 * 1024 * 1024,
+    },
+    "gates": {
+        "complexity_below": 10,
+        "maintainability_above": 50,
+        "max_findings": {"high": 0, "medium": None, "low": None},
+        "min_confidence": "low",
+        "fail_on_errors": True,
+    },
+    "baseline": None,
+    "analysis": {
+        "jobs": None,
+        "max_file_bytes": 8 * 1024 * 1024,
+    },
+    "hotspots": {
+        "enabled": True,
+        "max_commits": 1000,
+    },
+}
+
+# Keys whose value may be null, and the type they have otherwise.
+NULLABLE: Final[dict[str, type]] = {
+    "gates.max_findings.high": int,
+    "gates.max_findings.medium": int,
+    "gates.max_findings.low": int,
+    "baseline": str,
+    "analysis.jobs": int,
+}
+
+# Keys whose value must be one of a fixed set.
+CHOICES: Final[dict[str, tuple[str, ...]]] = {
+    "gates.min_confidence": SEVERITIES,
+}
+
+# Integer keys and their smallest allowed value.
+MINIMUMS: Final[dict[str, int]] = {
+    "cache.max_bytes": 0,
+    "cache.max_file_bytes": 1,
+    "gates.complexity_below": 1,
+    "gates.maintainability_above": 0,
+    "gates.max_findings.high": 0,
+    "gates.max_findings.medium": 0,
+    "gates.max_findings.low": 0,
+    "analysis.jobs": 1,
+    "analysis.max_file_bytes": 1,
+    "hotspots.max_commits": 1,
+}
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    complexity_below: int
+    maintainability_above: float
+    max_findings: dict[str, int | None]
+    min_confidence: str
+    fail_on_errors: bool
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration of one workspace."""
+
+    root: Path
+    source: Path | None  # the devreliab.jsonc it came from, if any
+    exclude: tuple[str, ...]
+    cache_max_bytes: int
+    cache_max_file_bytes: int
+    gates: GateConfig
+    baseline: Path | None
+    jobs: int | None
+    analysis_max_file_bytes: int
+    hotspots_enabled: bool
+    hotspots_max_commits: int
+    raw: dict[str, Any]
+
+    @property
+    def all_excludes(self) -> tuple[str, ...]:
+        return DEFAULT_EXCLUDES + self.exclude
+
+    def analysis_hash(self) -> str:
+        """A hash of every setting that changes a file's analysis result."""
+        relevant = {"gates": self.raw["gates"], "max_file_bytes": self.analysis_max_file_bytes}
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _check(key: str, value: Any, default: Any, where: str) -> None:
+    if value is None:
+        if default is None or key in NULLABLE:
+            return
+        raise ConfigError(f"{where}: '{key}' must not be null (expected {_type_name(default)})")
+    expected: type = NULLABLE.get(key, type(default)) if default is None else type(default)
+    ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
+    if expected is int and isinstance(value, float) and key == "gates.maintainability_above":
+        ok = True
+    if not ok:
+        raise ConfigError(
+            f"{where}: '{key}' must be {_type_name(expected())}, got {json.dumps(value)}"
+        )
+    if isinstance(value, dict):
+        for sub, sub_value in value.items():
+            if sub not in default:
+                known = ", ".join(sorted(default))
+                raise ConfigError(f"{where}: unknown key '{key}.{sub}' (known keys under '{key}': {known})")
+            _check(f"{key}.{sub}", sub_value, default[sub], where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                raise ConfigError(f"{where}: '{key}[{index}]' must be a string, got {json.dumps(item)}")
+    if key in CHOICES and value not in CHOICES[key]:
+        raise ConfigError(f"{where}: '{key}' must be one of {', '.join(CHOICES[key])}, got {json.dumps(value)}")
+    if key in MINIMUMS and isinstance(value, int | float) and value < MINIMUMS[key]:
+        raise ConfigError(f"{where}: '{key}' must be at least {MINIMUMS[key]}, got {value}")
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_config_text(text: str, where: str = CONFIG_FILE) -> dict[str, Any]:
+    """Parse and check the text of a devreliab.jsonc; returns the user's (partial) settings."""
+    import commentjson  # lazy: only workspaces with a config file pay for it
+
+    if not text.strip():
+        return {}
+    try:
+        data = commentjson.loads(text)
+    except Exception as exc:  # commentjson raises lark and json errors of several kinds
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"{where}: not valid JSON with comments: {detail}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: the top level must be an object {{...}}, got {_type_name(data)}")
+    for key, value in data.items():
+        if key == "$schema":
+            continue
+        if key not in DEFAULTS:
+            raise ConfigError(f"{where}: unknown key '{key}' (known keys: {', '.join(sorted(DEFAULTS))})")
+        _check(key, value, DEFAULTS[key], where)
+    return {k: v for k, v in data.items() if k != "$schema"}
+
+
+def load_config(root: Path, config_file: Path | None = None) -> Config:
+    """The effective configuration for the workspace at ``root``.
+
+    ``config_file`` overrides the default location (``root/devreliab.jsonc``); a missing default file means
+    "all defaults", a missing explicit file is an error.
+    """
+    root = root.resolve()
+    path = config_file if config_file is not None else root / CONFIG_FILE
+    user: dict[str, Any] = {}
+    source: Path | None = None
+    if config_file is not None or path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+        user = parse_config_text(text, str(path))
+        source = path
+    raw = _merge(DEFAULTS, user)
+    gates = raw["gates"]
+    baseline = raw["baseline"]
+    return Config(
+        root=root,
+        source=source,
+        exclude=tuple(raw["exclude"]),
+        cache_max_bytes=raw["cache"]["max_bytes"],
+        cache_max_file_bytes=raw["cache"]["max_file_bytes"],
+        gates=GateConfig(
+            complexity_below=gates["complexity_below"],
+            maintainability_above=gates["maintainability_above"],
+            max_findings=dict(gates["max_findings"]),
+            min_confidence=gates["min_confidence"],
+            fail_on_errors=gates["fail_on_errors"],
+        ),
+        baseline=(root / baseline) if baseline else None,
+        jobs=raw["analysis"]["jobs"],
+        analysis_max_file_bytes=raw["analysis"]["max_file_bytes"],
+        hotspots_enabled=raw["hotspots"]["enabled"],
+        hotspots_max_commits=raw["hotspots"]["max_commits"],
+        raw=raw,
+    )
+
+
+def find_root(start: Path) -> Path:
+    """The workspace root for ``start``: the nearest ancestor holding devreliab.jsonc or .git, else ``start``."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / CONFIG_FILE).is_file() or (candidate / ".git").exists():
+            return candidate
+    return start

@@ -1,0 +1,184 @@
+"""The state store: ``.devreliab/state.db`` in the workspace root (SQLite, WAL mode).
+
+Everything several devreliab processes must agree on lives here, not in process memory. Each part of
+devreliab declares its tables in ``SCHEMA`` below; the store creates missing tables on open, so adding a
+table is adding a statement. A store that is missing is created; one that is not a database or is
+malformed is moved aside (``state.db.corrupt-<time>``) and rebuilt with a warning — never fatal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from ._errors import StateStoreError
+
+log = logging.getLogger("devreliab.store")
+
+STATE_DIR: Final = ".devreliab"
+DB_NAME: Final = "state.db"
+
+# Every table of every part, created with IF NOT EXISTS on open. Never change a statement in place:
+# add a new table or a new column through a new statement that tolerates existing state.
+SCHEMA: Final[tuple[str, ...]] = (
+    # guidance: per-file analysis results keyed by content hash + analyzer versions + config hash
+    """CREATE TABLE IF NOT EXISTS analysis_cache (
+        key TEXT PRIMARY KEY,
+        result TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        used REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS analysis_cache_used ON analysis_cache(used)",
+)
+
+SQLITE_HEADER: Final = b"SQLite format 3\x00"
+
+
+class StateStore:
+    """One workspace's state store. Safe to share between threads (a connection per thread)."""
+
+    def __init__(self, root: Path, *, readonly_ok: bool = True) -> None:
+        self.root = root
+        self.dir = root / STATE_DIR
+        self.path = self.dir / DB_NAME
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._prepare_dir()
+        self._open_checked()
+
+    # -- opening and rebuilding -------------------------------------------------------------------------
+    def _prepare_dir(self) -> None:
+        try:
+            self.dir.mkdir(exist_ok=True)
+            ignore = self.dir / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+        except OSError as exc:
+            raise StateStoreError(
+                f"cannot create the state store in {self.dir} ({exc.strerror}); "
+                "make the workspace writable or run from a writable copy"
+            ) from None
+
+    def _configure(self, conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+    def _new_connection(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        try:
+            self._configure(conn)
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
+
+    def _looks_corrupt(self) -> bool:
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(len(SQLITE_HEADER))
+        except FileNotFoundError:
+            return False
+        return bool(head) and head != SQLITE_HEADER
+
+    def _open_checked(self) -> None:
+        for attempt in range(2):
+            try:
+                if self._looks_corrupt():
+                    raise sqlite3.DatabaseError("file is not a database")
+                conn = self._new_connection()
+                with contextlib.closing(conn):
+                    for statement in SCHEMA:
+                        conn.execute(statement)
+                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise StateStoreError(f"{self.path} stayed locked for 30 s: {exc}") from None
+                if attempt:
+                    raise StateStoreError(f"cannot open {self.path}: {exc}") from None
+                self.rebuild(str(exc))
+            except sqlite3.DatabaseError as exc:
+                if attempt:
+                    raise StateStoreError(f"cannot rebuild {self.path}: {exc}") from None
+                self.rebuild(str(exc))
+
+    def rebuild(self, reason: str) -> None:
+        """Move a broken database aside and start a fresh one. Safe against other processes doing the same."""
+        with self._lock, open(self.dir / "rebuild.lock", "a+") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                if self._healthy():  # another process rebuilt it while we waited
+                    self._drop_connections()
+                    return
+                stamp = time.strftime("%Y%m%dT%H%M%S")
+                log.warning("state store %s is unusable (%s); moving it aside and rebuilding", self.path, reason)
+                self._drop_connections()
+                for suffix in ("", "-wal", "-shm"):
+                    src = Path(str(self.path) + suffix)
+                    if src.exists():
+                        with contextlib.suppress(OSError):
+                            os.replace(src, Path(f"{self.path}.corrupt-{stamp}{suffix}"))
+                conn = self._new_connection()
+                with contextlib.closing(conn):
+                    for statement in SCHEMA:
+                        conn.execute(statement)
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def _healthy(self) -> bool:
+        if not self.path.exists() or self._looks_corrupt():
+            return False
+        try:
+            conn = sqlite3.connect(self.path, timeout=30.0)
+            with contextlib.closing(conn):
+                return conn.execute("PRAGMA quick_check(1)").fetchone() == ("ok",)
+        except sqlite3.DatabaseError:
+            return False
+
+    def _drop_connections(self) -> None:
+        self._generation += 1
+
+    # -- use ---------------------------------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit; use ``transaction()`` for atomic groups)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "generation", -1) != self._generation:
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            conn = self._new_connection()
+            self._local.conn = conn
+            self._local.generation = self._generation
+        return conn
+
+    @contextlib.contextmanager
+    def transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``: a cross-process critical section (rolled back on error)."""
+        conn = self.conn
+        conn.execute(f"BEGIN {mode}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+            self._local.conn = None

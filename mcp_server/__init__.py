@@ -1,0 +1,1 @@
+"""devreliab's MCP server (built in its own issue): thin MCP tools over ``devreliab``."""
