@@ -1,0 +1,54 @@
+"""devreliab: a versioned, conflict-safe workspace and code guidance for several AI coding agents.
+
+The public surface is this module's ``__all__``; everything in modules whose names start with ``_`` is
+private and may change.
+"""
+
+from __future__ import annotations
+
+from ._config import Config, load_config
+from ._errors import (
+    AnalysisError,
+    BaselineError,
+    BinaryFileError,
+    ConfigError,
+    ConflictNotFound,
+    DevreliabError,
+    EditError,
+    EncodingError,
+    FileNotFound,
+    FileTooLarge,
+    GitError,
+    InvalidPath,
+    PathOutsideWorkspace,
+    StateStoreError,
+    VersionNotFound,
+    VersionRequired,
+    WorkspaceError,
+)
+from ._version import __version__
+from .guidance import analyze_path
+
+__all__ = [
+    "AnalysisError",
+    "BaselineError",
+    "BinaryFileError",
+    "Config",
+    "ConfigError",
+    "ConflictNotFound",
+    "DevreliabError",
+    "EditError",
+    "EncodingError",
+    "FileNotFound",
+    "FileTooLarge",
+    "GitError",
+    "InvalidPath",
+    "PathOutsideWorkspace",
+    "StateStoreError",
+    "VersionNotFound",
+    "VersionRequired",
+    "WorkspaceError",
+    "__version__",
+    "analyze_path",
+    "load_config",
+]

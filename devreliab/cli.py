@@ -1,0 +1,183 @@
+"""The ``devreliab`` command line. Exit codes: 0 success / gate passed, 1 gate failed, 2 usage or config error."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._errors import DevreliabError
+
+EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="devreliab",
+        description="Code guidance and a conflict-safe workspace for AI coding agents.",
+    )
+    parser.add_argument("--version", action="version", version=f"devreliab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    analyze = sub.add_parser(
+        "analyze",
+        help="metrics, security findings, recommendations and the quality gate",
+        description="Analyse Python files: radon metrics, bandit findings, ranked recommendations, hotspots "
+        "and the quality gate. Exit code 0: gate passed, 1: gate failed, 2: usage or config error.",
+    )
+    analyze.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: the workspace)")
+    analyze.add_argument("--root", metavar="DIR", help="workspace root (default: nearest dir with "
+                         "devreliab.jsonc or .git)")
+    analyze.add_argument("--config", metavar="FILE", help="config file (default: ROOT/devreliab.jsonc)")
+    analyze.add_argument("--format", "-f", choices=("terminal", "json", "sarif", "codeclimate"),
+                         default="terminal", help="report format (default: terminal)")
+    analyze.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    analyze.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                         help="worker processes (default: all cores)")
+    analyze.add_argument("--no-cache", action="store_true", help="analyse every file, ignoring the cache")
+    scope = analyze.add_mutually_exclusive_group()
+    scope.add_argument("--changed-since", metavar="REF", help="only files changed since git REF "
+                       "(untracked files included)")
+    scope.add_argument("--staged", action="store_true", help="only files staged in git, as staged")
+    analyze.add_argument("--baseline", metavar="FILE", help="accept the problems recorded in FILE")
+    analyze.add_argument("--write-baseline", metavar="FILE", help="record the current problems in FILE and exit 0")
+    analyze.add_argument("--ratchet", action="store_true",
+                         help="with a baseline: also fail where a recorded problem got worse")
+    analyze.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                         help="colour in the terminal report (default: auto)")
+    analyze.add_argument("--top", type=_positive_int, default=10, metavar="N",
+                         help="recommendations to show (default: 10)")
+    analyze.add_argument("--verbose", "-v", action="store_true", help="list every violation and file")
+    analyze.set_defaults(handler=_cmd_analyze)
+    return parser
+
+
+def _use_color(choice: str, stream: object) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from ._config import find_root, load_config
+    from .guidance import analyze_path
+    from .guidance._gates import baseline_document, write_baseline
+
+    paths = [Path(p) for p in args.paths]
+    if args.root:
+        root = Path(args.root).resolve()
+        if not root.is_dir():
+            raise DevreliabError(f"--root {args.root}: not a directory")
+    else:
+        anchor = (paths[0] if paths else Path.cwd()).resolve()
+        root = find_root(anchor if anchor.is_dir() else anchor.parent)
+    config = load_config(root, Path(args.config) if args.config else None)
+
+    progress = None
+    bar = None
+    interactive = args.output is None and args.format == "terminal" and sys.stderr.isatty()
+    if interactive:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress("analysing", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True,
+                       console=None)
+        task = bar.add_task("analyse", total=None)
+        started = False
+
+        def progress(done: int, total: int) -> None:
+            nonlocal started
+            if total < 50:
+                return
+            if not started:
+                bar.start()
+                started = True
+            bar.update(task, completed=done, total=total)
+
+    try:
+        result = analyze_path(
+            paths or None,
+            root=root,
+            config=config,
+            jobs=args.jobs,
+            use_cache=not args.no_cache,
+            changed_since=args.changed_since,
+            staged=args.staged,
+            baseline=None if args.write_baseline else args.baseline,
+            ratchet=args.ratchet,
+            progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+
+    if args.write_baseline:
+        document = baseline_document(result.files, config.gates)
+        write_baseline(Path(args.write_baseline), document)
+        print(f"devreliab: recorded {len(document['violations'])} problems in {args.write_baseline}",
+              file=sys.stderr)
+        return EXIT_OK
+
+    stream = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        text = _render(result, args.format, color=_use_color(args.color, stream), top=args.top,
+                       verbose=args.verbose)
+        stream.write(text)
+    finally:
+        if args.output:
+            stream.close()
+    return EXIT_OK if result.gate.passed else EXIT_GATE_FAILED
+
+
+def _render(result: object, fmt: str, *, color: bool, top: int, verbose: bool) -> str:
+    from .guidance import ProjectAnalysis
+
+    assert isinstance(result, ProjectAnalysis)
+    if fmt == "json":
+        from .guidance.report import _json
+
+        return _json.render(result)
+    if fmt == "sarif":
+        from .guidance.report import _sarif
+
+        return _sarif.render(result)
+    if fmt == "codeclimate":
+        from .guidance.report import _codeclimate
+
+        return _codeclimate.render(result)
+    from .guidance.report import _terminal
+
+    return _terminal.render(result, color=color, top=top, verbose=verbose)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(format="devreliab: %(message)s", level=logging.WARNING)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except DevreliabError as exc:
+        print(f"devreliab: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("devreliab: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

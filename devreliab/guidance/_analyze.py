@@ -1,0 +1,92 @@
+"""Analysis of one file's bytes: decode, parse once, radon metrics, bandit findings, recommendations.
+
+Never raises for bad input: a file that cannot be analysed comes back as a ``FileAnalysis`` with ``error`` set
+(syntax error, binary content, undecodable bytes, too large, too deeply nested), so a run always completes.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import tokenize
+import warnings
+
+from ._model import FileAnalysis, FileError
+from ._thresholds import Thresholds
+
+
+def version_of(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes) -> str:
+    """Decode as Python does (PEP 263 cookie, UTF-8 BOM, else UTF-8), strictly."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def _utf8_error(data: bytes, exc: UnicodeDecodeError) -> FileError:
+    line = data.count(b"\n", 0, exc.start) + 1
+    return FileError(
+        "encoding",
+        f"invalid {exc.encoding} at line {line} (byte {exc.start}: {exc.reason}); "
+        "save the file as UTF-8 or declare its encoding with a '# -*- coding: ... -*-' line",
+        line,
+    )
+
+
+def analyze_bytes(path: str, data: bytes, thresholds: Thresholds, max_bytes: int) -> FileAnalysis:
+    version = version_of(data)
+
+    def failed(kind: str, message: str, line: int | None = None) -> FileAnalysis:
+        return FileAnalysis(path=path, version=version, error=FileError(kind, message, line))  # type: ignore[arg-type]
+
+    if len(data) > max_bytes:
+        return failed("too-large", f"{len(data):,} bytes is over the analysis limit of {max_bytes:,} bytes "
+                      "(raise 'analysis.max_file_bytes' in devreliab.jsonc, or exclude the file)")
+    if b"\x00" in data:
+        return failed("binary", "contains NUL bytes, so it is not Python source (exclude it, or fix the file)")
+    try:
+        source = _decode(data)
+    except UnicodeDecodeError as exc:
+        return FileAnalysis(path=path, version=version, error=_utf8_error(data, exc))
+    except SyntaxError as exc:  # an unknown or invalid encoding cookie
+        return failed("encoding", f"{exc.msg}; fix the '# -*- coding: ... -*-' line", exc.lineno)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc. is not ours to report
+            tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
+        return failed("syntax", f"syntax error at {where}: {exc.msg}", exc.lineno)
+    except (RecursionError, MemoryError):
+        return failed("syntax", "too deeply nested for Python's parser (simplify the expression)")
+
+    try:
+        from . import _bandit, _radon, _recommend
+
+        blocks, halstead, raw, mi, mi_rank = _radon.metrics(tree, source)
+        spans = [(b.lineno, b.endline, b.qualname) for b in blocks]
+        lines = source.splitlines()
+        findings, skipped = _bandit.scan(path, data, tree, spans, lines)
+        if skipped is not None:
+            return failed("internal", f"bandit could not scan the file: {skipped}")
+        recommendations = _recommend.recommend(tree, lines, blocks, findings, mi, thresholds)
+    except RecursionError:
+        return failed("syntax", "too deeply nested to analyse (simplify the nested expression)")
+    return FileAnalysis(
+        path=path,
+        version=version,
+        blocks=blocks,
+        maintainability=round(mi, 4),
+        mi_rank=mi_rank,
+        halstead=halstead,
+        raw=raw,
+        findings=findings,
+        recommendations=recommendations,
+    )

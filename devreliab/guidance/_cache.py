@@ -1,0 +1,132 @@
+"""Per-file analysis results in the state store, keyed by content hash + analyzer versions + config hash.
+
+Several processes (CLI runs, MCP servers) share it through SQLite. A store that cannot be opened makes the
+cache a no-op with a warning: analysis still works, only slower.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import sys
+import time
+from collections.abc import Iterable
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from .._errors import StateStoreError
+from .._store import StateStore
+from ._model import FileAnalysis
+
+log = logging.getLogger("devreliab.guidance")
+
+MAX_ENTRIES = 50_000  # beyond this, the least recently used entries are dropped
+TOUCH_AFTER = 3600.0  # refresh an entry's "used" time at most once an hour
+
+
+def _installed_version(dist: str) -> str:
+    """A distribution's version without importing it or importlib.metadata (both cost a warm run time)."""
+    spec = find_spec(dist)
+    if spec is None or spec.origin is None:
+        return "?"
+    site = Path(spec.origin).parent.parent
+    for info in site.glob(f"{dist}-*.dist-info"):
+        return info.name[len(dist) + 1 : -len(".dist-info")]
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "?"
+
+
+@cache
+def analyzer_signature() -> str:
+    """Changes whenever a result could change: devreliab's, radon's, bandit's and Python's versions."""
+    from .._version import __version__
+
+    parts = [f"devreliab={__version__}"]
+    parts += [f"{dist}={_installed_version(dist)}" for dist in ("radon", "bandit")]
+    parts.append(f"py={sys.version_info.major}.{sys.version_info.minor}")
+    return ";".join(parts)
+
+
+class AnalysisCache:
+    def __init__(self, root: Path, config_hash: str, store: StateStore | None = None) -> None:
+        self.prefix = f"{analyzer_signature()}|{config_hash}|"
+        self.store: StateStore | None
+        try:
+            self.store = store if store is not None else StateStore(root)
+        except StateStoreError as exc:
+            log.warning("analysis cache disabled: %s", exc)
+            self.store = None
+
+    def _key(self, version: str) -> str:
+        return self.prefix + version
+
+    def get_many(self, versions: Iterable[str]) -> dict[str, FileAnalysis]:
+        """Cached results by version (the path inside each is the one it was first analysed under)."""
+        if self.store is None:
+            return {}
+        wanted = list(dict.fromkeys(versions))
+        found: dict[str, FileAnalysis] = {}
+        stale: list[str] = []
+        now = time.time()
+        try:
+            conn = self.store.conn
+            for start in range(0, len(wanted), 500):
+                chunk = [self._key(v) for v in wanted[start : start + 500]]
+                marks = ",".join("?" * len(chunk))
+                for key, result, used in conn.execute(
+                    f"SELECT key, result, used FROM analysis_cache WHERE key IN ({marks})", chunk
+                ):
+                    analysis = FileAnalysis.from_dict(json.loads(result))
+                    found[analysis.version] = analysis
+                    if now - used > TOUCH_AFTER:
+                        stale.append(key)
+            if stale:
+                with self.store.transaction() as tx:
+                    tx.executemany("UPDATE analysis_cache SET used = ? WHERE key = ?", [(now, k) for k in stale])
+        except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+            self._recover(exc)
+            return {}
+        return found
+
+    def put_many(self, analyses: Iterable[FileAnalysis]) -> None:
+        if self.store is None:
+            return
+        now = time.time()
+        rows = []
+        for analysis in analyses:
+            text = json.dumps(analysis.to_dict(), separators=(",", ":"))
+            rows.append((self._key(analysis.version), text, len(text), now))
+        if not rows:
+            return
+        try:
+            with self.store.transaction() as tx:
+                tx.executemany(
+                    "INSERT OR REPLACE INTO analysis_cache (key, result, size, used) VALUES (?, ?, ?, ?)", rows
+                )
+                (count,) = tx.execute("SELECT count(*) FROM analysis_cache").fetchone()
+                if count > MAX_ENTRIES:
+                    tx.execute(
+                        "DELETE FROM analysis_cache WHERE key IN "
+                        "(SELECT key FROM analysis_cache ORDER BY used LIMIT ?)",
+                        (count - MAX_ENTRIES,),
+                    )
+        except sqlite3.Error as exc:
+            self._recover(exc)
+
+    def _recover(self, exc: Exception) -> None:
+        assert self.store is not None
+        if isinstance(exc, sqlite3.OperationalError):  # locked or busy: skip the cache this time, keep the store
+            log.warning("analysis cache skipped: %s", exc)
+            return
+        log.warning("analysis cache unreadable (%s); rebuilding the state store", exc)
+        try:
+            self.store.rebuild(str(exc))
+        except (StateStoreError, OSError, sqlite3.Error) as again:
+            log.warning("analysis cache disabled: %s", again)
+            self.store = None
