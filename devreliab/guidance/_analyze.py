@@ -76,7 +76,7 @@ def analyze_bytes(path: str, data: bytes, thresholds: Thresholds, max_bytes: int
         findings, skipped = _bandit.scan(path, data, tree, spans, lines)
         if skipped is not None:
             return failed("internal", f"bandit could not scan the file: {skipped}")
-        recommendations = _recommend.recommend(tree, lines, blocks, findings, mi, thresholds)
+        recommendations = _recommend.recommend(tree, lines, blocks, findings, mi, thresholds, halstead, raw)
     except RecursionError:
         return failed("syntax", "too deeply nested to analyse (simplify the nested expression)")
     return FileAnalysis(

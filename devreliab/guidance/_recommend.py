@@ -1,5 +1,61 @@
+"""Recommendations: every gate problem in a file, with ranked, scored strategies to fix it.
+
+Priority ranks problems across a file or project (what to fix first): high-severity, high-confidence findings
+first, then the functions furthest over the complexity gate, then maintainability. Strategies within a
+problem are ranked by score = expected effect (0..1, the share of the problem removed) / effort (1..5).
+"""
+
 from __future__ import annotations
 
+import ast
 
-def recommend(*args: object) -> tuple[()]:
-    return ()
+from ._model import SEVERITY_ORDER, Block, Finding, Recommendation
+from ._radon import complexity_of
+from ._refactor import complexity_strategies, function_nodes, iter_over, maintainability_strategies
+from ._security_advice import security_strategies
+from ._thresholds import Thresholds
+
+_SEVERITY_PRIORITY = {"HIGH": 90.0, "MEDIUM": 60.0, "LOW": 20.0}
+_CONFIDENCE_FACTOR = {"HIGH": 1.0, "MEDIUM": 0.85, "LOW": 0.6}
+
+
+def recommend(tree: ast.Module, lines: list[str], blocks: tuple[Block, ...], findings: tuple[Finding, ...],
+              mi: float, thresholds: Thresholds, halstead: object = None, raw: object = None
+              ) -> tuple[Recommendation, ...]:
+    from ._model import Halstead, Raw
+
+    out: list[Recommendation] = []
+    for f in findings:
+        priority = _SEVERITY_PRIORITY[f.severity] * _CONFIDENCE_FACTOR[f.confidence]
+        cwe = f" (CWE-{f.cwe})" if f.cwe else ""
+        out.append(Recommendation(
+            rule=f.test_id, qualname=f.qualname, line=f.line,
+            problem=f"{f.test_id} {f.test_name}: {f.message}{cwe}",
+            priority=round(priority, 2), strategies=tuple(security_strategies(tree, f)),
+        ))
+
+    target = thresholds.complexity_below
+    nodes = function_nodes(tree)
+    for block in iter_over(blocks, target):
+        excess = block.complexity - (target - 1)
+        out.append(Recommendation(
+            rule="complexity", qualname=block.qualname, line=block.lineno,
+            problem=(f"{block.kind} {block.qualname} has cyclomatic complexity {block.complexity} "
+                     f"(rank {block.rank}); the gate requires below {target}"),
+            priority=round(min(85.0, 30.0 + 3.0 * excess), 2),
+            strategies=tuple(complexity_strategies(nodes.get((block.lineno, block.col_offset)), block, target)),
+        ))
+
+    if mi <= thresholds.maintainability_above and isinstance(halstead, Halstead) and isinstance(raw, Raw):
+        strategies = maintainability_strategies(tree, blocks, halstead, raw, mi, thresholds.maintainability_above,
+                                                complexity_of(tree) + 1)
+        if strategies:
+            out.append(Recommendation(
+                rule="maintainability", qualname="<module>", line=1,
+                problem=(f"maintainability index {mi:.1f}; the gate requires above "
+                         f"{thresholds.maintainability_above:g}"),
+                priority=round(min(80.0, 40.0 + (thresholds.maintainability_above - mi)), 2),
+                strategies=tuple(strategies),
+            ))
+    out.sort(key=lambda r: (-r.priority, r.line, -SEVERITY_ORDER.get(r.rule, 0)))
+    return tuple(out)
