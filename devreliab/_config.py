@@ -60,7 +60,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "baseline": None,
     "analysis": {
         "jobs": None,
-        "max_file_bytes": 8 * 1024 * 1024,
+        "max_file_bytes": 1024 * 1024,
     },
     "hotspots": {
         "enabled": True,
@@ -177,6 +177,15 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _position(exc: BaseException) -> str:
+    """ 'at line L, column C' from commentjson's (lark's) exception or the one it wraps."""
+    for candidate in (exc, exc.__context__, exc.__cause__):
+        line, column = getattr(candidate, "line", None), getattr(candidate, "column", None)
+        if isinstance(line, int) and line > 0:
+            return f" at line {line}, column {column}"
+    return ""
+
+
 def parse_config_text(text: str, where: str = CONFIG_FILE) -> dict[str, Any]:
     """Parse and check the text of a devreliab.jsonc; returns the user's (partial) settings."""
     import commentjson  # lazy: only workspaces with a config file pay for it
@@ -185,9 +194,9 @@ def parse_config_text(text: str, where: str = CONFIG_FILE) -> dict[str, Any]:
         return {}
     try:
         data = commentjson.loads(text)
-    except Exception as exc:  # commentjson raises lark and json errors of several kinds
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"{where}: not valid JSON with comments: {detail}") from None
+    except Exception as exc:  # commentjson raises lark's and its own errors of several kinds
+        raise ConfigError(f"{where}: not valid JSON with comments{_position(exc)} "
+                          "(// and # comments are allowed, /* */ is not)") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: the top level must be an object {{...}}, got {_type_name(data)}")
     for key, value in data.items():

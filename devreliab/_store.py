@@ -37,6 +37,37 @@ SCHEMA: Final[tuple[str, ...]] = (
         used REAL NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS analysis_cache_used ON analysis_cache(used)",
+    # vfs: content-addressed versions (blobs), the write journal and conflict records
+    """CREATE TABLE IF NOT EXISTS vfs_blobs (
+        version TEXT PRIMARY KEY,
+        data BLOB NOT NULL,
+        size INTEGER NOT NULL,
+        used REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS vfs_blobs_used ON vfs_blobs(used)",
+    """CREATE TABLE IF NOT EXISTS vfs_journal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        path TEXT NOT NULL,
+        before TEXT,
+        after TEXT NOT NULL,
+        client TEXT NOT NULL,
+        time REAL NOT NULL,
+        action TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS vfs_journal_path ON vfs_journal(path, id)",
+    """CREATE TABLE IF NOT EXISTS vfs_conflicts (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        base TEXT,
+        theirs TEXT,
+        ours TEXT NOT NULL,
+        merged TEXT NOT NULL,
+        client TEXT NOT NULL,
+        created REAL NOT NULL,
+        status TEXT NOT NULL,
+        resolved_version TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS vfs_conflicts_status ON vfs_conflicts(status, created)",
 )
 
 SQLITE_HEADER: Final = b"SQLite format 3\x00"
@@ -142,7 +173,7 @@ class StateStore:
         try:
             conn = sqlite3.connect(self.path, timeout=30.0)
             with contextlib.closing(conn):
-                return conn.execute("PRAGMA quick_check(1)").fetchone() == ("ok",)
+                return bool(conn.execute("PRAGMA quick_check(1)").fetchone() == ("ok",))
         except sqlite3.DatabaseError:
             return False
 

@@ -93,7 +93,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     progress = None
     bar = None
-    interactive = args.output is None and args.format == "terminal" and sys.stderr.isatty()
+    # no progress bar under pre-commit, which may hand hooks a terminal but captures what they print
+    interactive = (args.output is None and args.format == "terminal" and sys.stderr.isatty()
+                   and not os.environ.get("PRE_COMMIT"))
     if interactive:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -120,8 +122,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             changed_since=args.changed_since,
             staged=args.staged,
-            baseline=None if args.write_baseline else args.baseline,
-            ratchet=args.ratchet,
+            baseline=args.baseline,
+            ratchet=args.ratchet and not args.write_baseline,
+            apply_baseline=not args.write_baseline,
             progress=progress,
         )
     finally:
@@ -181,3 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # a workspace, config or output path the user cannot use
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"devreliab: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_USAGE

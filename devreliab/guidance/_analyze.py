@@ -54,7 +54,11 @@ def analyze_bytes(path: str, data: bytes, thresholds: Thresholds, max_bytes: int
         source = _decode(data)
     except UnicodeDecodeError as exc:
         return FileAnalysis(path=path, version=version, error=_utf8_error(data, exc))
-    except SyntaxError as exc:  # an unknown or invalid encoding cookie
+    except SyntaxError as exc:  # no cookie and not UTF-8 in the first lines, or an unknown cookie
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as utf8:
+            return FileAnalysis(path=path, version=version, error=_utf8_error(data, utf8))
         return failed("encoding", f"{exc.msg}; fix the '# -*- coding: ... -*-' line", exc.lineno)
 
     try:

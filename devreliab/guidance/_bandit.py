@@ -20,8 +20,8 @@ from typing import Any
 logging.getLogger("bandit").setLevel(logging.ERROR)
 logging.getLogger("stevedore").setLevel(logging.CRITICAL)
 
-import bandit  # noqa: E402
-from bandit.core import config as b_config  # noqa: E402
+import bandit
+from bandit.core import config as b_config
 from bandit.core import constants as b_constants
 from bandit.core import docs_utils, metrics
 from bandit.core import manager as b_manager

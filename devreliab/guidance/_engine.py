@@ -96,6 +96,7 @@ def analyze_path(
     staged: bool = False,
     baseline: str | os.PathLike[str] | None = None,
     ratchet: bool = False,
+    apply_baseline: bool = True,
     progress: Progress | None = None,
 ) -> ProjectAnalysis:
     """Analyse Python files: metrics, security findings, recommendations, the gate and hotspots.
@@ -104,7 +105,8 @@ def analyze_path(
     (default: the nearest ancestor of the first path, or of the current directory, that holds
     ``devreliab.jsonc`` or ``.git``). ``changed_since``/``staged`` narrow the run to what git says changed;
     with ``staged`` the staged content is analysed, not the working tree. ``baseline`` (default: the
-    config's) accepts recorded problems; ``ratchet`` fails recorded problems that got worse.
+    config's) accepts recorded problems; ``ratchet`` fails recorded problems that got worse;
+    ``apply_baseline=False`` ignores any baseline (to write a new one).
     """
     started = time.perf_counter()
     given = [Path(p) for p in (paths or [])]
@@ -161,6 +163,8 @@ def analyze_path(
 
     ordered = tuple(files[name] for name in names)
     baseline_path = Path(baseline) if baseline is not None else cfg.baseline
+    if not apply_baseline:
+        baseline_path = None
     baseline_doc: dict[str, Any] | None = read_baseline(baseline_path) if baseline_path is not None else None
     if ratchet and baseline_doc is None:
         from .._errors import BaselineError

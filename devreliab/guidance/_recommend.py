@@ -12,7 +12,7 @@ import ast
 from ._model import SEVERITY_ORDER, Block, Finding, Recommendation
 from ._radon import complexity_of
 from ._refactor import complexity_strategies, function_nodes, iter_over, maintainability_strategies
-from ._security_advice import security_strategies
+from ._security_advice import LineIndex, security_strategies
 from ._thresholds import Thresholds
 
 _SEVERITY_PRIORITY = {"HIGH": 90.0, "MEDIUM": 60.0, "LOW": 20.0}
@@ -25,18 +25,21 @@ def recommend(tree: ast.Module, lines: list[str], blocks: tuple[Block, ...], fin
     from ._model import Halstead, Raw
 
     out: list[Recommendation] = []
+    index = LineIndex(tree) if findings else None
     for f in findings:
+        assert index is not None
         priority = _SEVERITY_PRIORITY[f.severity] * _CONFIDENCE_FACTOR[f.confidence]
         cwe = f" (CWE-{f.cwe})" if f.cwe else ""
         out.append(Recommendation(
             rule=f.test_id, qualname=f.qualname, line=f.line,
             problem=f"{f.test_id} {f.test_name}: {f.message}{cwe}",
-            priority=round(priority, 2), strategies=tuple(security_strategies(tree, f)),
+            priority=round(priority, 2), strategies=tuple(security_strategies(index, f)),
         ))
 
     target = thresholds.complexity_below
-    nodes = function_nodes(tree)
-    for block in iter_over(blocks, target):
+    over = list(iter_over(blocks, target))
+    nodes = function_nodes(tree) if over else {}
+    for block in over:
         excess = block.complexity - (target - 1)
         out.append(Recommendation(
             rule="complexity", qualname=block.qualname, line=block.lineno,
@@ -47,8 +50,8 @@ def recommend(tree: ast.Module, lines: list[str], blocks: tuple[Block, ...], fin
         ))
 
     if mi <= thresholds.maintainability_above and isinstance(halstead, Halstead) and isinstance(raw, Raw):
-        strategies = maintainability_strategies(tree, blocks, halstead, raw, mi, thresholds.maintainability_above,
-                                                complexity_of(tree) + 1)
+        strategies = maintainability_strategies(tree, nodes or function_nodes(tree), blocks, halstead, raw, mi,
+                                                thresholds.maintainability_above, complexity_of(tree) + 1)
         if strategies:
             out.append(Recommendation(
                 rule="maintainability", qualname="<module>", line=1,

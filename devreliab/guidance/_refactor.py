@@ -20,7 +20,8 @@ from ._model import Block, Halstead, Raw, Strategy
 from ._radon import complexity_of
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.Match)
+COMPOUND: tuple[type[ast.stmt], ...] = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith,
+                                        ast.Match)
 if hasattr(ast, "TryStar"):
     COMPOUND = (*COMPOUND, ast.TryStar)
 
@@ -80,7 +81,9 @@ def _statements(func: FunctionNode) -> list[ast.stmt]:
 
 
 def _end(node: ast.AST) -> int:
-    return int(getattr(node, "end_lineno", None) or getattr(node, "lineno", 0))
+    end: int | None = getattr(node, "end_lineno", None)
+    start: int = getattr(node, "lineno", 0)
+    return end if end is not None else start
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ def _select(candidates: list[Extraction], excess: int) -> list[Extraction]:
         if removed >= excess:
             break
         start, end = cand.lines
-        if any(c.lines[0] <= start and end <= c.lines[1] or start <= c.lines[0] and c.lines[1] <= end
+        if any((c.lines[0] <= start and end <= c.lines[1]) or (start <= c.lines[0] and c.lines[1] <= end)
                for c in chosen):
             continue
         chosen.append(cand)
@@ -325,8 +328,8 @@ def lookup_strategies(func: FunctionNode, block: Block, target: int) -> list[Str
             example = f"{table} = {{{entries}}}\n{line}"
             effort = 1
         else:
-            example = (f"{table} = {{{', '.join(ast.unparse(k) + ': handle_' + str(i) for i, (k, _) in enumerate(arms))}}}"
-                       f"\n{table}.get({ast.unparse(subject)}, handle_default)(...)")
+            handlers = ", ".join(f"{ast.unparse(k)}: handle_{i}" for i, (k, _) in enumerate(arms))
+            example = f"{table} = {{{handlers}}}\n{table}.get({ast.unparse(subject)}, handle_default)(...)"
             effort = 2
         detail = (f"The chain at line {node.lineno} compares `{ast.unparse(subject)}` with {len(arms)} constants; "
                   f"a dictionary lookup has no branches, so {block.qualname} drops from CC {block.complexity} "
@@ -420,10 +423,10 @@ def _lloc(node: ast.AST) -> int:
     return sum(1 for n in ast.walk(node) if isinstance(n, ast.stmt))
 
 
-def maintainability_strategies(tree: ast.Module, blocks: tuple[Block, ...], halstead: Halstead, raw: Raw,
-                               mi: float, threshold: float, total_complexity: int) -> list[Strategy]:
+def maintainability_strategies(tree: ast.Module, nodes: dict[tuple[int, int], FunctionNode],
+                               blocks: tuple[Block, ...], halstead: Halstead, raw: Raw, mi: float, threshold: float,
+                               total_complexity: int) -> list[Strategy]:
     comments = (raw.comments + raw.multi) / raw.sloc * 100 if raw.sloc else 0.0
-    nodes = function_nodes(tree)
     top_level = [b for b in blocks if b.kind == "function" and "." not in b.qualname] + [
         b for b in blocks if b.kind == "class"]
     sized = []

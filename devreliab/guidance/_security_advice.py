@@ -94,7 +94,7 @@ def argv_from_command(node: ast.expr) -> ast.List | None:
             expr = ast.JoinedStr(values=[a if isinstance(a, ast.Constant) else
                                          ast.FormattedValue(value=a, conversion=-1, format_spec=None) for a in arg])
         elif all(isinstance(a, ast.Constant) for a in arg):
-            expr = ast.Constant("".join(a.value for a in arg if isinstance(a, ast.Constant)))
+            expr = ast.Constant("".join(str(a.value) for a in arg if isinstance(a, ast.Constant)))
         elems.append(expr)
     return ast.List(elts=elems, ctx=ast.Load()) if elems else None
 
@@ -336,25 +336,31 @@ def _nosec(f: Finding) -> Strategy:
                     f"# nosec {f.test_id} - <why this is safe here>")
 
 
-def _call_at(tree: ast.AST, line: int, col: int) -> tuple[ast.Call | None, ast.AST | None]:
-    exact: ast.Call | None = None
-    on_line: ast.Call | None = None
-    stmt: ast.AST | None = None
-    for node in ast.walk(tree):
-        if getattr(node, "lineno", None) != line:
-            continue
-        if isinstance(node, ast.Call):
-            if node.col_offset == col:
-                exact = node
-            elif on_line is None or node.col_offset < on_line.col_offset:
-                on_line = node
-        elif isinstance(node, ast.stmt) and stmt is None:
-            stmt = node
-    return exact or on_line, stmt
+class LineIndex:
+    """Calls and statements by line, built once per file (a walk per finding would be quadratic)."""
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.calls: dict[int, list[ast.Call]] = {}
+        self.stmts: dict[int, ast.stmt] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                self.calls.setdefault(node.lineno, []).append(node)
+            elif isinstance(node, ast.stmt):
+                self.stmts.setdefault(node.lineno, node)
+
+    def at(self, line: int, col: int) -> tuple[ast.Call | None, ast.AST | None]:
+        calls = self.calls.get(line, [])
+        # `hashlib.md5(x).hexdigest()`: both calls start at the same column; the flagged one is the innermost
+        exact = min((c for c in calls if c.col_offset == col), key=lambda c: c.end_col_offset or 0, default=None)
+        first = min(calls, key=lambda c: c.col_offset, default=None)
+        return exact or first, self.stmts.get(line)
 
 
-def security_strategies(tree: ast.AST, finding: Finding) -> list[Strategy]:
-    call, stmt = _call_at(tree, finding.line, finding.col_offset)
+def security_strategies(index: LineIndex, finding: Finding) -> list[Strategy]:
+    call, stmt = index.at(finding.line, finding.col_offset)
+    if call is None and finding.line_range:
+        # bandit reports some multi-line calls at a later line of the call; look at the first line too
+        call, _ = index.at(finding.line_range[0], finding.col_offset)
     advisor = ADVISORS.get(finding.test_id)
     found = advisor(finding, call, stmt) if advisor else [_generic(finding)]
     found.append(_nosec(finding))

@@ -1,0 +1,68 @@
+"""The state store: created on demand, WAL mode, shared by processes, rebuilt when corrupt."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from devreliab._store import StateStore
+
+
+def test_store_is_created_with_its_own_gitignore_and_in_wal_mode(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    assert (tmp_path / ".devreliab" / ".gitignore").read_text() == "*\n"
+    (mode,) = store.conn.execute("PRAGMA journal_mode").fetchone()
+    assert mode == "wal"
+    tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "analysis_cache" in tables
+
+
+def test_a_store_that_is_not_a_database_is_moved_aside_and_rebuilt(tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / ".devreliab").mkdir()
+    (tmp_path / ".devreliab" / "state.db").write_bytes(b"this is not sqlite" * 100)
+    with caplog.at_level(logging.WARNING, logger="devreliab.store"):
+        store = StateStore(tmp_path)
+    assert "rebuilding" in caplog.text
+    store.conn.execute("INSERT INTO analysis_cache VALUES ('k', '{}', 2, 0)")
+    assert list((tmp_path / ".devreliab").glob("state.db.corrupt-*"))
+
+
+def test_a_store_with_damaged_pages_is_rebuilt(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    with store.transaction() as tx:
+        tx.executemany("INSERT INTO analysis_cache VALUES (?, ?, 1, 0)", [(str(i), "x" * 3000) for i in range(200)])
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    db = tmp_path / ".devreliab" / "state.db"
+    data = bytearray(db.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # smash the schema page, keep the header
+    db.write_bytes(bytes(data))
+    reopened = StateStore(tmp_path)
+    (count,) = reopened.conn.execute("SELECT count(*) FROM analysis_cache").fetchone()
+    assert count == 0
+
+
+def _writer(root: str, worker: int) -> None:
+    store = StateStore(Path(root))
+    for i in range(50):
+        with store.transaction() as tx:
+            tx.execute("INSERT INTO analysis_cache VALUES (?, 'r', 1, 0)", (f"{worker}-{i}",))
+
+
+def test_several_processes_write_the_store_at_once_without_losing_rows(tmp_path: Path) -> None:
+    StateStore(tmp_path)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    conn = sqlite3.connect(tmp_path / ".devreliab" / "state.db")
+    (count,) = conn.execute("SELECT count(*) FROM analysis_cache").fetchone()
+    assert count == 200
