@@ -50,7 +50,7 @@ def recommend(tree: ast.Module, lines: list[str], blocks: tuple[Block, ...], fin
         ))
 
     if mi <= thresholds.maintainability_above and isinstance(halstead, Halstead) and isinstance(raw, Raw):
-        strategies = maintainability_strategies(tree, nodes or function_nodes(tree), blocks, halstead, raw, mi,
+        strategies = maintainability_strategies(tree, lines, nodes or function_nodes(tree), blocks, halstead, raw, mi,
                                                 thresholds.maintainability_above, complexity_of(tree) + 1)
         if strategies:
             out.append(Recommendation(
