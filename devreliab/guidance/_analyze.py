@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import io
-import tokenize
 import warnings
 
 from ._model import FileAnalysis, FileError
@@ -22,6 +20,9 @@ def version_of(data: bytes) -> str:
 
 def _decode(data: bytes) -> str:
     """Decode as Python does (PEP 263 cookie, UTF-8 BOM, else UTF-8), strictly."""
+    import io
+    import tokenize
+
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     text = data.decode(encoding)
     if text.startswith("\ufeff"):

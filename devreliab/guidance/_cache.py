@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .._errors import StateStoreError
 from .._store import StateStore
+from ._codec import FORMAT, from_row, to_row
 from ._model import FileAnalysis
 
 log = logging.getLogger("devreliab.guidance")
@@ -55,7 +56,7 @@ def analyzer_signature() -> str:
 
 class AnalysisCache:
     def __init__(self, root: Path, config_hash: str, store: StateStore | None = None) -> None:
-        self.prefix = f"{analyzer_signature()}|{config_hash}|"
+        self.prefix = f"{analyzer_signature()}|{FORMAT}|{config_hash}|"
         self.store: StateStore | None
         try:
             self.store = store if store is not None else StateStore(root)
@@ -66,8 +67,8 @@ class AnalysisCache:
     def _key(self, version: str) -> str:
         return self.prefix + version
 
-    def get_many(self, versions: Iterable[str]) -> dict[str, FileAnalysis]:
-        """Cached results by version (the path inside each is the one it was first analysed under)."""
+    def get_many(self, versions: Iterable[str], path_of: dict[str, str]) -> dict[str, FileAnalysis]:
+        """Cached results by version, each with the path ``path_of[version]``."""
         if self.store is None:
             return {}
         wanted = list(dict.fromkeys(versions))
@@ -82,8 +83,8 @@ class AnalysisCache:
                 for key, result, used in conn.execute(
                     f"SELECT key, result, used FROM analysis_cache WHERE key IN ({marks})", chunk
                 ):
-                    analysis = FileAnalysis.from_dict(json.loads(result))
-                    found[analysis.version] = analysis
+                    version = key[len(self.prefix):]
+                    found[version] = from_row(path_of[version], json.loads(result))
                     if now - used > TOUCH_AFTER:
                         stale.append(key)
             if stale:
@@ -100,7 +101,7 @@ class AnalysisCache:
         now = time.time()
         rows = []
         for analysis in analyses:
-            text = json.dumps(analysis.to_dict(), separators=(",", ":"))
+            text = json.dumps(to_row(analysis), separators=(",", ":"))
             rows.append((self._key(analysis.version), text, len(text), now))
         if not rows:
             return

@@ -4,12 +4,9 @@ apply the gate and rank hotspots."""
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +61,10 @@ def _analyse_all(items: list[tuple[str, bytes, Thresholds, int]], jobs: int, pro
             if progress:
                 progress(done, total)
         return results
+    import multiprocessing  # imported here: a warm run (everything cached) never needs them
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     # biggest files first so no worker is left with a large file at the end
     order = sorted(range(total), key=lambda i: -len(items[i][1]))
     results_by_index: dict[int, FileAnalysis] = {}
@@ -142,7 +143,8 @@ def analyze_path(
     to_analyse: list[tuple[str, bytes, Thresholds, int]] = []
     cache = AnalysisCache(root_path, cfg.analysis_hash()) if use_cache else None
     versions = {name: version_of(data) for name, data in contents.items() if isinstance(data, bytes)}
-    cached = cache.get_many(versions.values()) if cache else {}
+    path_of = {v: n for n, v in versions.items()}
+    cached = cache.get_many(versions.values(), path_of) if cache else {}
     for name in names:
         data = contents[name]
         if isinstance(data, FileError):

@@ -443,7 +443,7 @@ def maintainability_strategies(tree: ast.Module, lines: list[str], nodes: dict[t
         b for b in blocks if b.kind == "class"]
     sized = []
     for b in top_level:
-        node: ast.AST | None = nodes.get((b.lineno, b.col_offset))
+        node: FunctionNode | ast.ClassDef | None = nodes.get((b.lineno, b.col_offset))
         if node is None:
             node = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.lineno == b.lineno), None)
         if node is None:
@@ -452,7 +452,7 @@ def maintainability_strategies(tree: ast.Module, lines: list[str], nodes: dict[t
         if b.kind == "class":
             volume = sum(x.halstead.volume for x in blocks if x.kind == "method" and x.halstead
                          and b.lineno <= x.lineno <= b.endline)
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         sized.append((b, _lloc(node), volume, first))
     sized.sort(key=lambda t: -t[1])
 
