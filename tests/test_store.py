@@ -66,3 +66,27 @@ def test_several_processes_write_the_store_at_once_without_losing_rows(tmp_path:
     conn = sqlite3.connect(tmp_path / ".devreliab" / "state.db")
     (count,) = conn.execute("SELECT count(*) FROM analysis_cache").fetchone()
     assert count == 200
+
+
+def test_a_read_only_workspace_is_analysed_without_the_cache(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="devreliab-ro-"))
+    try:
+        (root / "a.py").write_text("def f(x):\n    return x\n")
+        root.chmod(0o555)
+        # a user who cannot write the workspace (root can write anywhere, so drop to nobody when root)
+        prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] if os.geteuid() == 0 else []
+        proc = subprocess.run([*prefix, sys.executable, "-m", "devreliab", "analyze", "."], cwd=root,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "analysis cache disabled" in proc.stderr and "cannot create the state store" in proc.stderr
+        assert "Gate passed" in proc.stdout
+        assert not (root / ".devreliab").exists()
+    finally:
+        root.chmod(0o755)
+        shutil.rmtree(root, ignore_errors=True)
