@@ -121,3 +121,14 @@ def test_the_baseline_can_come_from_the_config(make_project: MakeProject) -> Non
     root = make_project({"a.py": CC10}, config='{"baseline": "quality/base.json"}')
     assert run_cli("analyze", "--write-baseline", str(Path("quality") / "base.json"), cwd=root).code == 0
     assert run_cli("analyze", cwd=root).code == 0
+
+
+def test_with_a_baseline_the_advice_for_new_problems_comes_first(make_project: MakeProject) -> None:
+    old_problems = "".join(f"import subprocess\n\ndef old{i}(cmd):\n    subprocess.call(cmd, shell=True)\n"
+                           for i in range(3))
+    root = make_project({"old.py": old_problems})
+    run_cli("analyze", "--write-baseline", "base.json", cwd=root)
+    (root / "new.py").write_text(CC10)
+    result = run_cli("analyze", "--baseline", "base.json", "--top", "1", cwd=root)
+    advice = result.out.split("What to fix first")[1]
+    assert "new.py:1" in advice.splitlines()[1]  # the new complexity problem, despite three HIGH findings

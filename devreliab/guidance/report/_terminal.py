@@ -39,9 +39,12 @@ def _rank_colour(rank: str | None) -> str:
     return {"A": "green", "B": "green", "C": "yellow", "D": "yellow"}.get(rank or "", "red")
 
 
-def _recommendations(files: Iterable[FileAnalysis]) -> list[tuple[FileAnalysis, Recommendation]]:
+def _recommendations(files: Iterable[FileAnalysis], failing: set[tuple[str, str, str]]
+                     ) -> list[tuple[FileAnalysis, Recommendation]]:
+    """Advice for what fails the gate first (with a baseline, that is what is new), then the rest."""
     pairs = [(f, r) for f in files for r in f.recommendations]
-    pairs.sort(key=lambda p: (-p[1].priority, p[0].path, p[1].line))
+    pairs.sort(key=lambda p: ((p[0].path, p[1].qualname, p[1].rule) not in failing, -p[1].priority, p[0].path,
+                              p[1].line))
     return pairs
 
 
@@ -62,7 +65,7 @@ def render(result: ProjectAnalysis, *, color: bool = False, top: int = 10, verbo
                          "--format json has everything)", "dim"))
         out.append("")
 
-    recs = _recommendations(result.files)
+    recs = _recommendations(result.files, {v.key for v in gate.failing})
     if recs:
         out.append(s("What to fix first", "bold"))
         for f, rec in recs[:top]:
