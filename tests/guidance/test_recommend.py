@@ -127,7 +127,8 @@ def _apply(source: str, line_text: str, replacement: str) -> str:
 
 
 def test_applying_the_shell_advice_removes_the_finding(make_project: MakeProject) -> None:
-    source = "import subprocess\n\ndef archive(name):\n    subprocess.call('tar czf ' + name + '.tgz build', shell=True)\n"
+    source = ("import subprocess\n\ndef archive(name):\n"
+              "    subprocess.call('tar czf ' + name + '.tgz build', shell=True)\n")
     f = _analyse(make_project, source)
     best = _rec(f, "B602").strategies[0]
     assert best.example == "subprocess.call(['tar', 'czf', f'{name}.tgz', 'build'])"
