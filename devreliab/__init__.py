@@ -29,6 +29,20 @@ from ._errors import (
 from ._version import __version__
 from .guidance import analyze_path
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .vfs import Workspace
+
+
+def __getattr__(name: str) -> object:
+    # The workspace pulls in merge3, cachetools and watchdog; `devreliab analyze` never needs them, so they are
+    # imported on first use of devreliab.Workspace only.
+    if name == "Workspace":
+        from .vfs import Workspace
+
+        return Workspace
+    raise AttributeError(f"module 'devreliab' has no attribute {name!r}")
+
 __all__ = [
     "AnalysisError",
     "BaselineError",
@@ -47,6 +61,7 @@ __all__ = [
     "StateStoreError",
     "VersionNotFound",
     "VersionRequired",
+    "Workspace",
     "WorkspaceError",
     "__version__",
     "analyze_path",

@@ -49,6 +49,10 @@ DEFAULTS: Final[dict[str, Any]] = {
     "cache": {
         "max_bytes": 100 * 1024 * 1024,
         "max_file_bytes": 16 * 1024 * 1024,
+        "racy_window_ms": 2000,
+    },
+    "versions": {
+        "max_bytes": 256 * 1024 * 1024,
     },
     "gates": {
         "complexity_below": 10,
@@ -86,6 +90,8 @@ CHOICES: Final[dict[str, tuple[str, ...]]] = {
 MINIMUMS: Final[dict[str, int]] = {
     "cache.max_bytes": 0,
     "cache.max_file_bytes": 1,
+    "cache.racy_window_ms": 0,
+    "versions.max_bytes": 0,
     "gates.complexity_below": 1,
     "gates.maintainability_above": 0,
     "gates.max_findings.high": 0,

@@ -68,6 +68,9 @@ SCHEMA: Final[tuple[str, ...]] = (
         resolved_version TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS vfs_conflicts_status ON vfs_conflicts(status, created)",
+    # vfs: covering indexes, so pruning and "is this version stored?" never read the blobs themselves
+    "CREATE INDEX IF NOT EXISTS vfs_blobs_used_size ON vfs_blobs(used, size, version)",
+    "CREATE INDEX IF NOT EXISTS vfs_blobs_version_used ON vfs_blobs(version, used)",
 )
 
 SQLITE_HEADER: Final = b"SQLite format 3\x00"

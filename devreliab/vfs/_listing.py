@@ -1,0 +1,82 @@
+"""Directory listing: breadth first, sorted, respecting .gitignore, hidden names and the config excludes.
+
+Directories are opened through the sandbox (``O_NOFOLLOW`` from the root) and symlinks are listed, never
+followed, so a listing cannot wander outside the workspace.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from collections import deque
+
+from ._gitignore import Rule, ignored, read_rules
+from ._paths import ResolvedPath, Sandbox
+from ._results import DirEntry, EntryType, Listing
+
+
+def excluded(name: str, rel: str, patterns: tuple[str, ...]) -> bool:
+    """Config excludes match a name at any depth ("node_modules", "*.egg-info") or a path from the root."""
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p.strip("/")) for p in patterns)
+
+
+def _ancestor_rules(sandbox: Sandbox, rp: ResolvedPath) -> list[Rule]:
+    """Ignore rules of the root and every directory above ``rp`` (``rp`` itself included)."""
+    rules: list[Rule] = []
+    for depth in range(len(rp.parts) + 1):
+        parts = rp.parts[:depth]
+        fd = sandbox.open_dir(rp, parts)
+        try:
+            rules.extend(read_rules(fd, "/".join(parts), include_git_exclude=depth == 0))
+        finally:
+            os.close(fd)
+    return rules
+
+
+def _type(mode: int) -> EntryType:
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "other"
+
+
+def list_directory(sandbox: Sandbox, rp: ResolvedPath, *, depth: int, include_hidden: bool, max_entries: int,
+                   excludes: tuple[str, ...]) -> Listing:
+    """Entries under ``rp`` down to ``depth`` levels (1 = direct children)."""
+    depth = max(1, depth)
+    max_entries = max(0, max_entries)
+    base_rules = _ancestor_rules(sandbox, rp)
+    entries: list[DirEntry] = []
+    queue: deque[tuple[tuple[str, ...], int, list[Rule]]] = deque([(rp.parts, 1, base_rules)])
+    while queue:
+        parts, level, rules = queue.popleft()
+        fd = sandbox.open_dir(rp, parts)
+        try:
+            if parts != rp.parts:
+                rules = rules + read_rules(fd, "/".join(parts))
+            with os.scandir(fd) as it:
+                items = sorted(it, key=lambda e: e.name)
+            for item in items:
+                name = item.name
+                rel = "/".join((*parts, name))
+                if (not include_hidden and name.startswith(".")) or excluded(name, rel, excludes):
+                    continue
+                try:
+                    st = item.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                kind = _type(st.st_mode)
+                if ignored(rules, rel, kind == "dir"):
+                    continue
+                if len(entries) >= max_entries:
+                    return Listing(entries, truncated=True)
+                entries.append(DirEntry(path=rel, type=kind, size=st.st_size if kind == "file" else None))
+                if kind == "dir" and level < depth:
+                    queue.append(((*parts, name), level + 1, rules))
+        finally:
+            os.close(fd)
+    return Listing(entries, truncated=False)
