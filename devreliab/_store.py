@@ -37,6 +37,15 @@ SCHEMA: Final[tuple[str, ...]] = (
         used REAL NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS analysis_cache_used ON analysis_cache(used)",
+    # guidance: the stat signature each file had when it was last hashed, so unchanged files are not re-read
+    """CREATE TABLE IF NOT EXISTS analysis_files (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        ctime_ns INTEGER NOT NULL,
+        ino INTEGER NOT NULL,
+        version TEXT NOT NULL
+    )""",
     # vfs: content-addressed versions (blobs), the write journal and conflict records
     """CREATE TABLE IF NOT EXISTS vfs_blobs (
         version TEXT PRIMARY KEY,

@@ -25,6 +25,9 @@ log = logging.getLogger("devreliab.guidance")
 
 MAX_ENTRIES = 50_000  # beyond this, the least recently used entries are dropped
 TOUCH_AFTER = 3600.0  # refresh an entry's "used" time at most once an hour
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's granularity
+
+Signature = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
 
 def _installed_version(dist: str) -> str:
@@ -66,6 +69,41 @@ class AnalysisCache:
 
     def _key(self, version: str) -> str:
         return self.prefix + version
+
+    def known_versions(self, signatures: dict[str, Signature]) -> dict[str, str]:
+        """The version of every file whose stat signature equals the one recorded when it was last hashed.
+
+        Like git's index: an unchanged (size, mtime, ctime, inode) means unchanged bytes, except for entries
+        recorded within RACY_NS of the file's mtime, which are never trusted (``remember`` does not store them).
+        """
+        if self.store is None or not signatures:
+            return {}
+        known: dict[str, str] = {}
+        try:
+            rows = self.store.conn.execute("SELECT path, size, mtime_ns, ctime_ns, ino, version FROM analysis_files")
+            for path, size, mtime_ns, ctime_ns, ino, version in rows:
+                sig = signatures.get(path)
+                if sig is not None and sig == (size, mtime_ns, ctime_ns, ino):
+                    known[path] = version
+        except sqlite3.Error as exc:
+            self._recover(exc)
+            return {}
+        return known
+
+    def remember(self, entries: dict[str, tuple[Signature, str]]) -> None:
+        """Record (signature, version) of files just hashed, except racily clean ones."""
+        if self.store is None or not entries:
+            return
+        now = time.time_ns()
+        rows = [(path, *sig, version) for path, (sig, version) in entries.items() if now - sig[1] > RACY_NS]
+        if not rows:
+            return
+        try:
+            with self.store.transaction() as tx:
+                tx.executemany("INSERT OR REPLACE INTO analysis_files (path, size, mtime_ns, ctime_ns, ino, version) "
+                               "VALUES (?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.Error as exc:
+            self._recover(exc)
 
     def get_many(self, versions: Iterable[str], path_of: dict[str, str]) -> dict[str, FileAnalysis]:
         """Cached results by version, each with the path ``path_of[version]``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,6 +35,17 @@ def _read(root: Path, rel: str) -> bytes | FileError:
         return FileError("unreadable", "permission denied (make the file readable, or exclude it)")
     except OSError as exc:
         return FileError("unreadable", f"cannot be read: {exc.strerror}")
+
+
+def _signature(path: Path) -> tuple[int, int, int, int] | None:
+    """(size, mtime_ns, ctime_ns, inode) of a regular file, or None."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _work(item: tuple[str, bytes, Thresholds, int]) -> FileAnalysis:
@@ -134,25 +146,48 @@ def analyze_path(
     churn_reader = (ChurnReader(root_path, cfg.hotspots_max_commits)
                     if cfg.hotspots_enabled and is_git_repo(root_path) else None)
 
-    for name in names:
-        if name not in contents:
-            contents[name] = _read(root_path, name)
-
     thresholds = Thresholds.from_config(cfg)
+    cache = AnalysisCache(root_path, cfg.analysis_hash())  # with use_cache=False: written, not read
+
+    # Versions: from the stat index where a file's size, times and inode are unchanged (no read, no hash);
+    # otherwise read and hash. Staged content comes from git, never from the index.
+    versions: dict[str, str] = {}
+    signatures: dict[str, tuple[int, int, int, int]] = {}
+    if not staged:
+        for name in names:  # before any read: a change after this stat must not be recorded as unchanged
+            sig = _signature(root_path / name)
+            if sig is not None:
+                signatures[name] = sig
+        if use_cache:
+            versions.update(cache.known_versions(signatures))
+    errors: dict[str, FileError] = {}
+    for name in names:
+        if name in versions:
+            continue
+        data = contents[name] if name in contents else _read(root_path, name)
+        if isinstance(data, FileError):
+            errors[name] = data
+            continue
+        contents[name] = data
+        versions[name] = version_of(data)
+    cache.remember({n: (signatures[n], versions[n]) for n in contents if n in signatures and n in versions})
+
     files: dict[str, FileAnalysis] = {}
     to_analyse: list[tuple[str, bytes, Thresholds, int]] = []
-    cache = AnalysisCache(root_path, cfg.analysis_hash()) if use_cache else None
-    versions = {name: version_of(data) for name, data in contents.items() if isinstance(data, bytes)}
     path_of = {v: n for n, v in versions.items()}
-    cached = cache.get_many(versions.values(), path_of) if cache else {}
+    cached = cache.get_many(versions.values(), path_of) if use_cache else {}
     for name in names:
-        data = contents[name]
-        if isinstance(data, FileError):
-            files[name] = FileAnalysis(path=name, version="", error=data)
+        if name in errors:
+            files[name] = FileAnalysis(path=name, version="", error=errors[name])
             continue
         hit = cached.get(versions[name])
         if hit is not None:
             files[name] = hit if hit.path == name else dataclasses.replace(hit, path=name)
+            continue
+        # indexed but not cached (pruned, or new settings): read it now
+        data = contents[name] if name in contents else _read(root_path, name)
+        if isinstance(data, FileError):
+            files[name] = FileAnalysis(path=name, version="", error=data)
         else:
             to_analyse.append((name, data, thresholds, cfg.analysis_max_file_bytes))
 
@@ -160,8 +195,7 @@ def analyze_path(
     fresh = _analyse_all(to_analyse, worker_count, progress)
     for analysis in fresh:
         files[analysis.path] = analysis
-    if cache:
-        cache.put_many(a for a in fresh if a.error is None or a.error.kind != "internal")
+    cache.put_many(a for a in fresh if a.error is None or a.error.kind != "internal")
 
     ordered = tuple(files[name] for name in names)
     baseline_path = Path(baseline) if baseline is not None else cfg.baseline

@@ -154,3 +154,38 @@ def test_color_only_when_asked_or_on_a_terminal(make_project: MakeProject) -> No
     assert "\x1b[" not in plain.out
     coloured = run_cli("analyze", "--color", "always", cwd=root)
     assert "\x1b[31;1mGate failed" in coloured.out
+
+
+def test_unchanged_files_are_not_reread_but_any_change_is_seen_even_with_the_old_mtime(
+        make_project: MakeProject) -> None:
+    import os
+    import sqlite3
+
+    root = make_project({"a.py": CC9, "b.py": "x = 1\n"})
+    old = 1_600_000_000
+    for name in ("a.py", "b.py"):
+        os.utime(root / name, (old, old))  # long ago, so the stat index may trust them
+    run_cli("analyze", cwd=root)
+    db = sqlite3.connect(root / ".devreliab" / "state.db")
+    assert {r[0] for r in db.execute("SELECT path FROM analysis_files")} == {"a.py", "b.py"}
+    db.close()
+    # same size, mtime put back (as `cp -p` or a careless tool would): ctime still moves, so it is re-read
+    size = (root / "a.py").stat().st_size
+    (root / "a.py").write_text(CC9.replace("return -1", "return -2"))
+    os.utime(root / "a.py", (old, old))
+    assert (root / "a.py").stat().st_size == size
+    doc = json.loads(run_cli("analyze", "-f", "json", cwd=root).out)
+    a = next(f for f in doc["files"] if f["path"] == "a.py")
+    assert doc["summary"]["analysed"] == 1
+    assert a["version"] != "" and a["raw"]["sloc"] > 0
+    assert "return -2" in (root / "a.py").read_text()
+
+
+def test_a_file_written_just_now_is_not_trusted_by_its_stat_signature(make_project: MakeProject) -> None:
+    import sqlite3
+
+    root = make_project({"a.py": CC9})
+    run_cli("analyze", cwd=root)  # a.py was written less than 2 s ago: racily clean, not recorded
+    db = sqlite3.connect(root / ".devreliab" / "state.db")
+    assert list(db.execute("SELECT path FROM analysis_files")) == []
+    db.close()
