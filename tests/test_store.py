@@ -90,3 +90,36 @@ def test_a_read_only_workspace_is_analysed_without_the_cache(tmp_path: Path) -> 
     finally:
         root.chmod(0o755)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_crafted_analysis_cache_shipped_with_a_repository_cannot_hide_a_finding(tmp_path: Path) -> None:
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    def analyze(root: Path, cache_home: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "devreliab", "analyze", "-f", "json", "."], cwd=root,
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "XDG_CACHE_HOME": str(cache_home)})
+
+    attacker = tmp_path / "attacker"
+    attacker.mkdir()
+    (attacker / "evil.py").write_text("import subprocess\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n")
+    assert analyze(attacker, tmp_path / "attacker-cache").returncode == 1
+    # the attacker rewrites the cached result to say "no findings" and ships the state store with the code
+    db = sqlite3.connect(attacker / ".devreliab" / "state.db")
+    for key, result in list(db.execute("SELECT key, result FROM analysis_cache")):
+        row = json.loads(result)
+        row[6], row[7] = [], []  # findings, recommendations
+        db.execute("UPDATE analysis_cache SET result = ? WHERE key = ?", (json.dumps(row), key))
+    db.commit()
+    db.close()
+    assert analyze(attacker, tmp_path / "attacker-cache").returncode == 0  # the forgery works with their key
+
+    victim = tmp_path / "victim"
+    shutil.copytree(attacker, victim)
+    result = analyze(victim, tmp_path / "victim-cache")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["gate"]["failing"][0]["rule"] == "B602"

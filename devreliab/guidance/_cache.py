@@ -6,6 +6,7 @@ cache a no-op with a warning: analysis still works, only slower.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import sqlite3
@@ -47,6 +48,40 @@ def _installed_version(dist: str) -> str:
 
 
 @cache
+def machine_key() -> bytes:
+    """A secret of this user on this machine that every cache key is signed with.
+
+    The state store lives in the workspace, so a repository could ship a crafted ``.devreliab/state.db``
+    claiming "no findings" for its files; keys signed with a secret that never leaves the machine make such
+    entries unreachable. Kept in ``$XDG_CACHE_HOME/devreliab/cache-key`` (0600); when that cannot be written,
+    a per-process key (the cache then only helps within one process).
+    """
+    import os
+    import secrets
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "devreliab"
+    path = base / "cache-key"
+    try:
+        return path.read_bytes()[:32] or secrets.token_bytes(32)
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+    except FileExistsError:  # another process created it first: use theirs
+        try:
+            return path.read_bytes()[:32] or key
+        except OSError:
+            return key
+    except OSError as exc:
+        log.warning("analysis cache limited to this process: cannot store its key in %s (%s)", path, exc)
+    return key
+
+
+@cache
 def analyzer_signature() -> str:
     """Changes whenever a result could change: devreliab's, radon's, bandit's and Python's versions."""
     from .._version import __version__
@@ -68,7 +103,7 @@ class AnalysisCache:
             self.store = None
 
     def _key(self, version: str) -> str:
-        return self.prefix + version
+        return hmac.new(machine_key(), (self.prefix + version).encode(), "sha256").hexdigest()
 
     def known_versions(self, signatures: dict[str, Signature]) -> dict[str, str]:
         """The version of every file whose stat signature equals the one recorded when it was last hashed.
@@ -110,18 +145,20 @@ class AnalysisCache:
         if self.store is None:
             return {}
         wanted = list(dict.fromkeys(versions))
+        version_of_key = {self._key(v): v for v in wanted}
+        keys = list(version_of_key)
         found: dict[str, FileAnalysis] = {}
         stale: list[str] = []
         now = time.time()
         try:
             conn = self.store.conn
-            for start in range(0, len(wanted), 500):
-                chunk = [self._key(v) for v in wanted[start : start + 500]]
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 for key, result, used in conn.execute(
                     f"SELECT key, result, used FROM analysis_cache WHERE key IN ({marks})", chunk
                 ):
-                    version = key[len(self.prefix):]
+                    version = version_of_key[key]
                     found[version] = from_row(path_of[version], json.loads(result))
                     if now - used > TOUCH_AFTER:
                         stale.append(key)
