@@ -7,7 +7,8 @@ time. Instead the package's files are written into a snapshot repository under `
 commit whose id depends on the files alone; the test repositories name it as ``repo:`` with that ``rev:``,
 like a user's ``.pre-commit-config.yaml`` does, and pre-commit's own store (``PRE_COMMIT_HOME``, also under
 ``TOOLS/pre-commit``) builds the environment, a virtualenv with devreliab pip-installed from the snapshot,
-once per version of the package's files and machine.
+once per version of the package's files and machine. ``try-repo`` itself is tested on the snapshot, where
+everything is committed.
 """
 
 from __future__ import annotations
@@ -288,3 +289,21 @@ def test_project_config_applies_and_nested_config_does_not_move_the_root(project
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "a_sub/mod.py:5" in out and "B602" in out
+
+
+def test_try_repo_passes_a_clean_file_and_fails_shell_true(project: Project) -> None:
+    # `pre-commit try-repo`, as the hook's users try it before adding it to their config; it builds its own
+    # environment in a temporary store each time, hence the build timeout
+    project.write("app/ok.py", CLEAN)
+    _check(project.git("add", "app/ok.py"))
+    clean = project.pre_commit("try-repo", str(project.source), HOOK_ID, "--ref", project.rev,
+                               "--files", "app/ok.py", timeout=BUILD_TIMEOUT)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "Passed" in clean.stdout
+    project.write("app/bad.py", SHELL_TRUE)
+    _check(project.git("add", "app/bad.py"))
+    bad = project.pre_commit("try-repo", str(project.source), HOOK_ID, "--ref", project.rev,
+                             "--files", "app/ok.py", "app/bad.py", timeout=BUILD_TIMEOUT)
+    out = bad.stdout + bad.stderr
+    assert bad.returncode == 1, out
+    assert "app/bad.py:5" in out and "B602" in out
