@@ -70,6 +70,9 @@ DEFAULTS: Final[dict[str, Any]] = {
         "enabled": True,
         "max_commits": 1000,
     },
+    "mcp": {
+        "guidance_on_write": True,
+    },
 }
 
 # Keys whose value may be null, and the type they have otherwise.
@@ -127,6 +130,7 @@ class Config:
     analysis_max_file_bytes: int
     hotspots_enabled: bool
     hotspots_max_commits: int
+    guidance_on_write: bool
     raw: dict[str, Any]
 
     @property
@@ -256,6 +260,7 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         analysis_max_file_bytes=raw["analysis"]["max_file_bytes"],
         hotspots_enabled=raw["hotspots"]["enabled"],
         hotspots_max_commits=raw["hotspots"]["max_commits"],
+        guidance_on_write=raw["mcp"]["guidance_on_write"],
         raw=raw,
     )
 

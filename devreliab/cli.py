@@ -65,7 +65,45 @@ def build_parser() -> argparse.ArgumentParser:
                          help="recommendations to show (default: 10)")
     analyze.add_argument("--verbose", "-v", action="store_true", help="list every violation and file")
     analyze.set_defaults(handler=_cmd_analyze)
+    _add_serve(sub)
     return parser
+
+
+def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="the MCP server for AI agents (stdio, or streamable HTTP with --http)",
+        description="Serve the workspace to MCP clients: over stdin/stdout by default (what Claude Code, VS Code "
+        "and Cursor start), or over streamable HTTP at http://HOST:PORT/mcp with --http.",
+    )
+    serve.add_argument("--root", metavar="DIR", help="workspace root (default: nearest dir with devreliab.jsonc "
+                       "or .git, else the current directory)")
+    serve.add_argument("--http", metavar="[HOST:]PORT", help="serve streamable HTTP at /mcp instead of stdio "
+                       "(HOST defaults to 127.0.0.1)")
+    serve.add_argument("--allow-remote", action="store_true", help="allow --http on a non-loopback address "
+                       "(needs a token)")
+    serve.add_argument("--token", metavar="TOKEN", help="bearer token HTTP clients must send (default: "
+                       "$DEVRELIAB_TOKEN)")
+    serve.set_defaults(handler=_cmd_serve)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from ._config import find_root
+
+    if args.root:
+        root = Path(args.root).resolve()
+        if not root.is_dir():
+            raise DevreliabError(f"--root {args.root}: not a directory")
+    else:
+        root = find_root(Path.cwd())
+    from mcp_server._serve import HttpAddress, serve_http, serve_stdio  # lazy: other commands start fast
+
+    if args.http:
+        return serve_http(str(root), HttpAddress.parse(args.http), allow_remote=args.allow_remote,
+                          token=args.token)
+    if args.allow_remote or args.token:
+        raise DevreliabError("--allow-remote and --token only apply with --http")
+    return serve_stdio(str(root))
 
 
 def _use_color(choice: str, stream: object) -> bool:

@@ -1,0 +1,243 @@
+"""The structured outputs of the MCP tools (pydantic models; their JSON schemas are the tools' output schemas).
+
+Field names follow the tool table in docs/architecture.md, which is the public contract. Optional fields are
+left out of the answer when they are empty (``None``), so an agent pays only for what is there.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+WriteStatus = Literal["created", "written", "merged", "conflict"]
+EditStatus = Literal["created", "written", "merged", "conflict", "dry_run"]
+
+
+class _Out(BaseModel):
+    model_config = {"extra": "forbid"}
+
+
+class ReadFileResult(_Out):
+    path: str = Field(description="Path relative to the workspace root.")
+    version: str = Field(description="sha256:<hex> of the file's bytes; pass it as expected_version or if_version.")
+    content: str | None = Field(default=None, description="The text, or only lines start_line..end_line.")
+    encoding: str | None = None
+    line_ending: str | None = Field(default=None, description="lf, crlf, cr, mixed or none")
+    total_lines: int | None = Field(default=None, description="Lines in the whole file, not only the range returned.")
+    unchanged: bool | None = Field(default=None, description="true when if_version matched: content is left out.")
+
+
+class ReadManyEntry(_Out):
+    path: str
+    version: str | None = None
+    content: str | None = None
+    encoding: str | None = None
+    line_ending: str | None = None
+    total_lines: int | None = None
+    error: str | None = Field(default=None, description="Error kind if the path could not be read: FileNotFound, …")
+    message: str | None = Field(default=None, description="What went wrong and what to do.")
+
+
+class ReadManyResult(_Out):
+    results: list[ReadManyEntry] = Field(description="One entry per requested path, in order.")
+
+
+class WriteFileResult(_Out):
+    status: WriteStatus
+    version: str | None = Field(default=None, description="The file's version after the write (none for a conflict).")
+    conflict_id: str | None = Field(default=None, description="For a conflict: pass it to resolve_conflict.")
+    current_version: str | None = Field(default=None, description="For a conflict: the version on disk now.")
+    diff: str | None = Field(default=None, description="merged: the unified diff applied; conflict: the merge with "
+                             "<<<<<<< / >>>>>>> markers. Left out for created/written.")
+    guidance: list[str] | None = Field(default=None, description="For .py files: what this write changed in the "
+                                       "quality gate (new security findings, functions that got more complex).")
+
+
+class EditFileResult(_Out):
+    status: EditStatus
+    version: str | None = None
+    diff: str = Field(description="Unified diff of the change (for dry_run: the change that would be made).")
+    guidance: list[str] | None = None
+
+
+class DirEntryOut(_Out):
+    path: str = Field(description="Relative to the workspace root, '/'-separated.")
+    type: Literal["file", "dir", "symlink", "other"]
+    size: int | None = None
+
+
+class ListDirectoryResult(_Out):
+    entries: list[DirEntryOut]
+    truncated: bool = Field(description="true when max_entries was reached; list a subdirectory or raise it.")
+
+
+class SearchMatchOut(_Out):
+    path: str
+    line: int = Field(description="1-based line number.")
+    column: int = Field(description="1-based column, in characters.")
+    text: str = Field(description="The matching line (long lines are cut to 400 characters).")
+    before: list[str] | None = None
+    after: list[str] | None = None
+
+
+class SearchResultOut(_Out):
+    matches: list[SearchMatchOut]
+    truncated: bool = Field(description="true when max_results or the time limit was reached.")
+
+
+class FileInfoResult(_Out):
+    path: str
+    size: int
+    version: str
+    mtime: float = Field(description="Seconds since the epoch.")
+    encoding: str | None = None
+    line_ending: str | None = None
+    binary: bool
+
+
+class ConflictOut(_Out):
+    id: str
+    path: str
+    base_version: str | None = None
+    current_version: str | None = Field(default=None, description="'theirs': what was on disk when the conflict arose.")
+    incoming_version: str = Field(description="'ours': the text that could not be merged.")
+    client: str
+    created: float
+    status: str = Field(description="open, resolved or superseded")
+
+
+class ListConflictsResult(_Out):
+    conflicts: list[ConflictOut]
+
+
+class ResolveConflictResult(_Out):
+    status: WriteStatus
+    version: str | None = None
+    conflict_id: str | None = Field(default=None, description="Set when the resolution itself conflicted with a newer "
+                                    "change: resolve that one next.")
+
+
+class HistoryEntryOut(_Out):
+    version: str
+    before: str | None = None
+    client: str
+    time: float
+    action: str = Field(description="write, edit, restore or resolve")
+
+
+class FileHistoryResult(_Out):
+    path: str
+    versions: list[HistoryEntryOut] = Field(description="Newest first.")
+
+
+class RestoreVersionResult(_Out):
+    status: WriteStatus
+    version: str | None = None
+    conflict_id: str | None = None
+
+
+class FunctionMetric(_Out):
+    qualname: str
+    kind: str
+    line: int
+    complexity: int
+    rank: str = Field(description="radon rank A (simple) .. F (very complex)")
+
+
+class FindingOut(_Out):
+    path: str
+    test_id: str
+    severity: str
+    confidence: str
+    line: int
+    qualname: str
+    message: str
+    cwe: int | None = None
+
+
+class RecommendationOut(_Out):
+    path: str
+    rule: str
+    qualname: str
+    line: int
+    problem: str
+    fix: str = Field(description="The best-ranked way to fix it.")
+
+
+class GateOut(_Out):
+    passed: bool
+    failing: list[str] = Field(description="What fails the gate, one line each (capped).")
+    failing_count: int
+
+
+class AnalyzeFileResult(_Out):
+    path: str
+    version: str
+    maintainability: float | None = None
+    mi_rank: str | None = None
+    functions: list[FunctionMetric]
+    findings: list[FindingOut]
+    recommendations: list[RecommendationOut]
+    gate: GateOut
+    error: str | None = Field(default=None, description="Why the file could not be analysed (syntax error, ...).")
+
+
+class HotspotOut(_Out):
+    path: str
+    qualname: str
+    line: int
+    complexity: int
+    churn: int
+    score: float
+
+
+class ProjectSummary(_Out):
+    files: int
+    analysed: int
+    cached: int
+    errors: int
+    findings: int
+    seconds: float
+
+
+class AnalyzeProjectResult(_Out):
+    summary: ProjectSummary
+    hotspots: list[HotspotOut]
+    findings: list[FindingOut]
+    recommendations: list[RecommendationOut]
+    gate: GateOut
+    truncated: bool = Field(description="true when findings or recommendations were cut to the cap.")
+
+
+class CacheStatsOut(_Out):
+    hits: int
+    misses: int
+    racy_rehashes: int
+    evictions: int
+    entries: int
+    bytes_held: int
+    max_bytes: int
+
+
+class HealthResult(_Out):
+    status: Literal["ok", "degraded"]
+    reasons: list[str] = Field(description="Why the status is degraded (empty when ok).")
+    open_conflicts: int | None = None
+    state_store: Literal["ok", "unusable"]
+
+
+class ToolMetric(_Out):
+    calls: int
+    errors: int = Field(description="Calls answered with isError (refused arguments, paths, ...).")
+    crashes: int = Field(description="Calls that failed with an unexpected exception.")
+    mean_ms: float
+    max_ms: float
+
+
+class MetricsResult(_Out):
+    uptime_s: float
+    pid: int
+    cache: CacheStatsOut
+    open_conflicts: int | None = None
+    tools: dict[str, ToolMetric] = Field(description="Per tool, since this server process started.")

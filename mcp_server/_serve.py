@@ -1,0 +1,237 @@
+"""Running the server: stdio (what MCP clients start) or streamable HTTP at /mcp.
+
+stdio ends cleanly when stdin closes or on SIGTERM/SIGINT: the lifespan closes the workspace and the process
+exits 0. HTTP binds to 127.0.0.1 unless told otherwise; any other address needs ``allow_remote`` and a bearer
+token, and the Host and Origin headers are checked against the bound address (DNS-rebinding protection).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import ipaddress
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+from anyio.streams.memory import MemoryObjectReceiveStream
+from mcp.server.mcpserver import MCPServer
+from mcp.server.stdio import stdio_server
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp.shared.message import SessionMessage
+from mcp_types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, JSONRPCRequest, JSONRPCResponse, RequestId
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from devreliab import DevreliabError
+
+from ._server import create_server
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+TOKEN_ENV = "DEVRELIAB_TOKEN"
+EOF_GRACE_S = 30.0
+
+
+@dataclass(frozen=True)
+class HttpAddress:
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str) -> HttpAddress:
+        """``PORT``, ``HOST:PORT`` or ``[IPv6]:PORT``; the host defaults to 127.0.0.1."""
+        host, sep, port_text = text.rpartition(":")
+        if not sep:
+            host, port_text = "127.0.0.1", text
+        host = host.strip("[]") or "127.0.0.1"
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise DevreliabError(f"--http {text}: expected [HOST:]PORT, e.g. 8765 or 127.0.0.1:8765") from None
+        if not 0 <= port <= 65535:
+            raise DevreliabError(f"--http {text}: port must be 0..65535")
+        return cls(host, port)
+
+    @property
+    def loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def serve_stdio(root: str) -> int:
+    """Serve over stdin/stdout until stdin closes or SIGTERM/SIGINT; 0 on a clean shutdown."""
+    server = create_server(root)
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+
+            async def stop_on_signal() -> None:
+                with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                    async for _ in signals:
+                        tg.cancel_scope.cancel()
+                        return
+
+            tg.start_soon(stop_on_signal)
+            await run_stdio(server)
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)
+    return 0
+
+
+def _stdin_lines() -> MemoryObjectReceiveStream[str]:
+    """Lines of stdin, read by a daemon thread.
+
+    The SDK reads stdin on an anyio worker thread, which a cancellation (SIGTERM) cannot interrupt and the
+    interpreter waits for at exit, so a client that neither writes nor closes stdin would keep the process
+    alive. The wire's stdin is moved to a private descriptor and fd 0 to /dev/null, as the SDK does, so
+    child processes never read the wire.
+    """
+    wire = os.dup(0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    send, receive = anyio.create_memory_object_stream[str](0)
+    token = anyio.lowlevel.current_token()
+
+    def pump() -> None:
+        try:
+            with os.fdopen(wire, "rb") as stream:
+                for line in iter(stream.readline, b""):
+                    if line.strip():  # blank lines between messages are not messages
+                        anyio.from_thread.run(send.send, line.decode("utf-8", "replace"), token=token)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.RunFinishedError, OSError):
+            return
+        finally:
+            with contextlib.suppress(anyio.RunFinishedError, RuntimeError):
+                anyio.from_thread.run_sync(send.close, token=token)
+
+    threading.Thread(target=pump, name="devreliab-stdin", daemon=True).start()
+    return receive
+
+
+def _rejection(exc: Exception) -> SessionMessage:
+    """The JSON-RPC answer to a line that is not a JSON-RPC message (id unknown, so null)."""
+    is_json = not (isinstance(exc, ValidationError) and any(e["type"] == "json_invalid" for e in exc.errors()))
+    code, text = (INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message") if is_json else (
+        PARSE_ERROR, "Parse error: the line is not valid JSON")
+    return SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=code, message=text)))
+
+
+async def run_stdio(server: MCPServer[Any]) -> None:
+    """The SDK's stdio transport with two additions: a line that is not JSON-RPC is answered with a JSON-RPC
+    error (the SDK drops it silently), and when stdin closes the requests already received are answered
+    (within ``EOF_GRACE_S``) before the server stops."""
+    lowlevel = server._lowlevel_server  # the SDK's own in-memory transport reaches it the same way
+    pending: set[RequestId] = set()
+    lines = _stdin_lines()
+    async with stdio_server(stdin=cast(Any, lines)) as (stdin_stream, stdout_stream):
+        to_server, server_in = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+        server_out, from_server = anyio.create_memory_object_stream[SessionMessage](0)
+
+        async def inbound() -> None:
+            async with to_server:
+                async for item in stdin_stream:
+                    if isinstance(item, Exception):
+                        await stdout_stream.send(_rejection(item))
+                        continue
+                    if isinstance(item.message, JSONRPCRequest):
+                        pending.add(item.message.id)
+                    await to_server.send(item)
+                with anyio.move_on_after(EOF_GRACE_S):
+                    while pending:
+                        await anyio.sleep(0.01)
+
+        async def outbound() -> None:
+            async with from_server:
+                async for message in from_server:
+                    if isinstance(message.message, JSONRPCResponse | JSONRPCError):
+                        pending.discard(message.message.id)
+                    await stdout_stream.send(message)
+
+        async with stdout_stream, anyio.create_task_group() as tg:  # closing stdout_stream ends its writer
+            tg.start_soon(inbound)
+            tg.start_soon(outbound)
+            async with server_out:
+                await lowlevel.run(server_in, server_out, lowlevel.create_initialization_options())
+            tg.cancel_scope.cancel()
+
+
+class BearerToken:
+    """ASGI middleware: every HTTP request must carry ``Authorization: Bearer <token>``."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self._expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            given = dict(scope.get("headers") or []).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self._expected):
+                await send({"type": "http.response.start", "status": 401,
+                            "headers": [(b"content-type", b"text/plain"), (b"www-authenticate", b"Bearer")]})
+                await send({"type": "http.response.body",
+                            "body": b"devreliab: missing or wrong bearer token (Authorization: Bearer ...)"})
+                return
+        await self.app(scope, receive, send)
+
+
+def security_settings(address: HttpAddress) -> TransportSecuritySettings:
+    """Host and Origin must name the address the server is bound to (or loopback)."""
+    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+    origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+    if not address.loopback:
+        shown = f"[{address.host}]" if ":" in address.host else address.host
+        hosts.append(f"{shown}:*")
+        origins += [f"http://{shown}:*", f"https://{shown}:*"]
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
+                                     allowed_origins=origins)
+
+
+def http_app(root: str, address: HttpAddress, token: str | None) -> Any:
+    server = create_server(root, per_session=True)
+    app: ASGIApp = server.streamable_http_app(streamable_http_path="/mcp", host=address.host,
+                                              transport_security=security_settings(address))
+    return BearerToken(app, token) if token else app
+
+
+def serve_http(root: str, address: HttpAddress, *, allow_remote: bool = False, token: str | None = None) -> int:
+    """Serve streamable HTTP at http://HOST:PORT/mcp until SIGTERM/SIGINT."""
+    import uvicorn
+
+    token = token or os.environ.get(TOKEN_ENV) or None
+    if not address.loopback:
+        if not allow_remote:
+            raise DevreliabError(f"--http {address.host}:{address.port} is not a loopback address; binding "
+                                 "there exposes the workspace to the network: add --allow-remote (and a token)")
+        if not token:
+            raise DevreliabError(f"binding to {address.host} needs a bearer token: --token or ${TOKEN_ENV}")
+    class Server(uvicorn.Server):
+        """uvicorn re-raises SIGTERM after its graceful shutdown (exit -15); devreliab exits 0 instead."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            def stop(signum: int, frame: object) -> None:
+                self.should_exit = True
+
+            originals = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in originals.items():
+                    signal.signal(sig, handler)
+
+    config = uvicorn.Config(http_app(root, address, token), host=address.host, port=address.port,
+                            log_level="warning", lifespan="on")
+    Server(config).run()
+    return 0

@@ -1,0 +1,140 @@
+"""The server factory: an ``MCPServer`` whose lifespan opens one ``Workspace`` for the root and closes it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError
+from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp_types import (
+    CompleteRequestParams,
+    CompleteResult,
+    Completion,
+    EmptyResult,
+    SetLevelRequestParams,
+)
+
+from devreliab import DevreliabError, __version__
+from devreliab.vfs import Workspace
+
+from . import _tools
+from ._errors import message
+from ._notify import CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
+from ._roots import Roots
+from ._state import ServerState, ToolCallHook, tool_call_middleware
+
+INSTRUCTIONS = """\
+devreliab serves one workspace to several agents at once, safely. Every read returns a version; writes are based
+on the version you read, so a change someone made meanwhile is merged, never lost. A write that overlaps another
+change answers status "conflict" with a conflict_id and a merge with markers: resolve it with resolve_conflict,
+or re-read and redo. Save tokens: read ranges (start_line/end_line), re-check with if_version, search before
+reading, prefer edit_file to rewriting big files. Writes to .py files answer with guidance on what got worse."""
+
+
+
+def create_server(
+    root: str | os.PathLike[str],
+    *,
+    on_tool_call: Iterable[ToolCallHook] = (),
+    client_id: str | None = None,
+    per_session: bool = False,
+) -> MCPServer[ServerState]:
+    """An MCP server for the workspace at ``root``. ``on_tool_call`` callbacks get every tool call's name,
+    duration and outcome (the performance monitor's hook). ``per_session``: each session is its own client (its
+    own memory of the versions it read), as several HTTP clients share one process."""
+    state = ServerState(root=os.fspath(root), hooks=list(on_tool_call), per_session=per_session)
+    bus = InMemorySubscriptionBus()
+    notifier = Notifier(state, bus)
+    state.hooks.append(notifier.on_tool_call)
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
+        state.workspace = await anyio.to_thread.run_sync(lambda: Workspace(state.root, client_id=client_id))
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(notifier.run)
+                yield state
+                tg.cancel_scope.cancel()
+        finally:
+            ws, state.workspace = state.workspace, None
+            with anyio.CancelScope(shield=True):  # close the workspace on SIGTERM too
+                await anyio.to_thread.run_sync(state.close_sessions)
+                await anyio.to_thread.run_sync(ws.close)
+
+    server: MCPServer[ServerState] = MCPServer(
+        "devreliab",
+        title="devreliab",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        log_level="WARNING",
+        subscriptions=bus,
+    )
+    notifier.install(server)
+    roots = Roots(state.root)
+    roots.install(server)
+
+    async def within_roots(ctx: Any, tool: str) -> str | None:
+        allowed = await roots.allowed(ctx.session)
+        if allowed is None:
+            return None
+        arguments = ctx.params.get("arguments") if isinstance(ctx.params, dict) else None
+        return roots.refusal(tool, arguments, allowed)
+
+    state.guard = within_roots
+    _register_protocol_basics(server)
+    server.middleware.append(tool_call_middleware(state))
+    _tools.register(server, state)
+    _register_resources(server, state)
+    return server
+
+
+def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
+    @server.resource(HEALTH_URI, name="health", mime_type="application/json",
+                     description="The server's health: status ok/degraded, reasons, open conflicts.")
+    def health() -> str:
+        return _tools.health_of(state).model_dump_json(exclude_none=True)
+
+    @server.resource(FILE_PREFIX + "{+path}", name="file", mime_type="text/plain",
+                     description="A text file of the workspace (PATH relative to the root). Subscribe to it to be "
+                     "told when it changes on disk, whoever changed it.")
+    def file(path: str) -> str:
+        try:
+            return state.ws.read(path).content or ""
+        except DevreliabError as exc:
+            raise ResourceError(message(exc)) from exc
+
+    @server.resource(CONFLICTS_URI, name="conflicts", mime_type="application/json",
+                     description="The open write conflicts of the workspace, oldest first.")
+    def conflicts() -> str:
+        listing = state.ws.list_conflicts()
+        return json.dumps({"conflicts": [c.to_dict() for c in listing.conflicts]})
+
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "notice": logging.INFO, "warning": logging.WARNING,
+           "error": logging.ERROR, "critical": logging.CRITICAL, "alert": logging.CRITICAL,
+           "emergency": logging.CRITICAL}
+
+
+def _register_protocol_basics(server: MCPServer[Any]) -> None:
+    """``logging/setLevel`` sets the level of devreliab's own log (written to stderr, not sent to the client);
+    ``completion/complete`` answers no suggestions (devreliab has no prompts or resource templates)."""
+
+    async def set_level(ctx: Any, params: SetLevelRequestParams) -> EmptyResult:
+        logging.getLogger("devreliab").setLevel(_LEVELS.get(params.level, logging.WARNING))
+        return EmptyResult()
+
+    async def complete(ctx: Any, params: CompleteRequestParams) -> CompleteResult:
+        return CompleteResult(completion=Completion(values=[], total=None, has_more=None))
+
+    lowlevel = server._lowlevel_server  # MCPServer's completion() decorator is untyped
+    lowlevel.add_request_handler("logging/setLevel", SetLevelRequestParams, set_level)
+    lowlevel.add_request_handler("completion/complete", CompleteRequestParams, complete)

@@ -1,0 +1,195 @@
+"""Shared state of one server: the workspace (from the lifespan), per-tool counters and the tool-call hook.
+
+The hook is the place where every tool call's name, duration and outcome are reported, whatever the transport:
+a server middleware around ``tools/call``. The performance monitor (its own issue) plugs in as one more
+callback through ``create_server(on_tool_call=...)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, ServerRequestContext
+from mcp_types import CallToolResult, TextContent
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import BaseModel
+
+from devreliab.vfs import Workspace
+
+log = logging.getLogger("devreliab.mcp")
+
+Outcome = Literal["ok", "error", "crash", "protocol_error"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One finished tool call, as reported to ``on_tool_call`` callbacks."""
+
+    tool: str
+    seconds: float
+    outcome: Outcome  # ok; error: isError result; crash: unexpected exception; protocol_error: JSON-RPC error
+    is_error: bool
+
+
+ToolCallHook = Callable[[ToolCall], None]
+MAX_SESSION_WORKSPACES = 64
+current_session: ContextVar[str | None] = ContextVar("devreliab_mcp_session", default=None)
+Guard = Callable[[ServerRequestContext[Any, Any], str], Awaitable[str | None]]
+
+
+@dataclass
+class _Counter:
+    calls: int = 0
+    errors: int = 0
+    crashes: int = 0
+    total_s: float = 0.0
+    max_s: float = 0.0
+
+
+class ToolStats:
+    """Per-tool counts and durations of this process, fed by the hook."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_tool: dict[str, _Counter] = {}
+        self.recent_crashes: list[float] = []  # monotonic times of the last crashes
+
+    def __call__(self, call: ToolCall) -> None:
+        with self._lock:
+            c = self._by_tool.setdefault(call.tool, _Counter())
+            c.calls += 1
+            c.total_s += call.seconds
+            c.max_s = max(c.max_s, call.seconds)
+            if call.outcome == "crash":
+                c.crashes += 1
+                self.recent_crashes = [*self.recent_crashes[-19:], time.monotonic()]
+            elif call.is_error:
+                c.errors += 1
+
+    def snapshot(self) -> dict[str, _Counter]:
+        with self._lock:
+            return {k: _Counter(**vars(v)) for k, v in sorted(self._by_tool.items())}
+
+
+@dataclass
+class ServerState:
+    """What the tools share. ``workspace`` is set by the lifespan while the server runs."""
+
+    root: str
+    stats: ToolStats = field(default_factory=ToolStats)
+    hooks: list[ToolCallHook] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    pid: int = field(default_factory=os.getpid)
+    workspace: Workspace | None = None
+    guard: Guard | None = None  # may refuse a tool call before it runs (MCP roots)
+    per_session: bool = False  # one Workspace (one client memory of versions read) per session
+    _sessions: OrderedDict[str, Workspace] = field(default_factory=OrderedDict)
+    _sessions_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def ws(self) -> Workspace:
+        """The workspace as the calling session's client sees it.
+
+        Over stdio a process serves one client. Over HTTP several sessions share the process; each session of
+        the handshake era gets its own ``Workspace`` (the same directory and state store), so a write is based on
+        what *that* client read.
+        """
+        if self.workspace is None:  # pragma: no cover - the lifespan sets it before any request
+            raise RuntimeError("the workspace is not open")
+        session = current_session.get()
+        if not self.per_session or session is None:
+            return self.workspace
+        with self._sessions_lock:
+            found = self._sessions.get(session)
+            if found is not None:
+                self._sessions.move_to_end(session)
+                return found
+            ws = Workspace(self.root, self.workspace.config)
+            self._sessions[session] = ws
+            while len(self._sessions) > MAX_SESSION_WORKSPACES:  # the oldest idle sessions' memory goes
+                self._sessions.popitem(last=False)
+            return ws
+
+    def close_sessions(self) -> None:
+        with self._sessions_lock:
+            workspaces = list(self._sessions.values())
+            self._sessions.clear()
+        for ws in workspaces:
+            ws.close()
+
+    @property
+    def guidance_on_write(self) -> bool:
+        # devreliab.jsonc: mcp.guidance_on_write (default true)
+        return self.ws.config.guidance_on_write
+
+    def report(self, call: ToolCall) -> None:
+        hooks: list[ToolCallHook] = [self.stats, *self.hooks]
+        for hook in hooks:
+            try:
+                hook(call)
+            except Exception:  # a hook's bug must not fail the call it measures
+                log.exception("tool-call hook failed")
+
+
+def _error_text(result: HandlerResult) -> str | None:
+    """The first text of an isError tool result (a model or the dict the runner made of it); None if not one."""
+    data = result.model_dump(by_alias=True) if isinstance(result, BaseModel) else result
+    if not isinstance(data, dict) or not data.get("isError"):
+        return None
+    content = data.get("content") or [{}]
+    text = content[0].get("text") if isinstance(content[0], dict) else None
+    return text if isinstance(text, str) else ""
+
+
+def _session_key(ctx: ServerRequestContext[Any, Any]) -> str | None:
+    """The HTTP session a request belongs to (its Mcp-Session-Id); None over stdio, and for 2026-07-28
+    requests, which stand alone and share the process's client memory."""
+    if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
+        return None
+    headers = getattr(ctx.request, "headers", None)
+    key = headers.get("mcp-session-id") if headers is not None else None
+    return key if isinstance(key, str) and key else None
+
+
+def _crashed(text: str) -> bool:
+    # The SDK hides an unexpected exception's text: "Error executing tool NAME" and nothing after it.
+    return text.startswith("Error executing tool ") and ":" not in text
+
+
+def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
+    """A server middleware that times every ``tools/call`` and reports it to the state's hooks."""
+
+    async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if ctx.method != "tools/call" or ctx.request_id is None:
+            return await call_next(ctx)
+        name = ctx.params.get("name") if isinstance(ctx.params, dict) else None
+        tool = name if isinstance(name, str) else "<invalid>"
+        current_session.set(_session_key(ctx))  # the tool's worker thread runs in a copy of this context
+        started = time.perf_counter()
+        refusal = await state.guard(ctx, tool) if state.guard is not None else None
+        if refusal is not None:
+            state.report(ToolCall(tool, time.perf_counter() - started, "error", True))
+            return CallToolResult(content=[TextContent(type="text", text=f"Error executing tool {tool}: {refusal}")],
+                                  is_error=True)
+        try:
+            result = await call_next(ctx)
+        except BaseException:
+            state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True))
+            raise
+        seconds = time.perf_counter() - started
+        text = _error_text(result)
+        if text is not None:
+            state.report(ToolCall(tool, seconds, "crash" if _crashed(text) else "error", True))
+        else:
+            state.report(ToolCall(tool, seconds, "ok", False))
+        return result
+
+    return middleware
