@@ -95,6 +95,8 @@ class StateStore:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._generation = 0
+        self._conns_lock = threading.Lock()
+        self._open: list[sqlite3.Connection] = []  # every thread's connection, so close() can close them all
         self._prepare_dir()
         self._open_checked()
 
@@ -190,7 +192,13 @@ class StateStore:
             return False
 
     def _drop_connections(self) -> None:
+        """Close every thread's connection; each thread opens a new one on next use."""
         self._generation += 1
+        with self._conns_lock:
+            conns, self._open = self._open, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     # -- use ---------------------------------------------------------------------------------------------
     @property
@@ -202,6 +210,8 @@ class StateStore:
                 with contextlib.suppress(sqlite3.Error):
                     conn.close()
             conn = self._new_connection()
+            with self._conns_lock:
+                self._open.append(conn)
             self._local.conn = conn
             self._local.generation = self._generation
         return conn
@@ -220,8 +230,6 @@ class StateStore:
             conn.execute("COMMIT")
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
-            self._local.conn = None
+        """Close the connections of every thread (a thread that uses the store again reconnects)."""
+        self._drop_connections()
+        self._local.conn = None

@@ -123,3 +123,26 @@ def test_a_crafted_analysis_cache_shipped_with_a_repository_cannot_hide_a_findin
     result = analyze(victim, tmp_path / "victim-cache")
     assert result.returncode == 1
     assert json.loads(result.stdout)["gate"]["failing"][0]["rule"] == "B602"
+
+
+def test_close_closes_the_connection_of_every_thread_that_used_the_store(tmp_path: Path) -> None:
+    import threading
+
+    store = StateStore(tmp_path)
+    seen: list[sqlite3.Connection] = []
+
+    def use() -> None:
+        seen.append(store.conn)
+        store.conn.execute("SELECT 1").fetchone()
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    seen.append(store.conn)
+    store.close()
+    for conn in seen:
+        with pytest.raises(sqlite3.ProgrammingError):
+            conn.execute("SELECT 1")
+    assert store.conn.execute("SELECT 1").fetchone() == (1,)  # using it again reconnects

@@ -165,7 +165,7 @@ class Workspace:
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def close(self) -> None:
-        """Stop the watcher and close this thread's store connection."""
+        """Stop the watcher and close the store connections of every thread that used this workspace."""
         self.stop_watching()
         self._store.close()
 
