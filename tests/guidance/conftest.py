@@ -22,48 +22,7 @@ EXAMPLE = REPO / "fixtures" / "example"
 # 10-41) in a file with a low maintainability index (48.3), security findings of each severity (one
 # spanning lines, two of one rule in one function, one after non-ASCII text on its line), a file whose
 # name needs URI escaping, and files that cannot be analysed (syntax error, bad encoding, binary).
-ORDERS_SOURCE = '''"""Order handling: process_order grew one branch at a time."""
-
-from __future__ import annotations
-
-import logging
-
-log = logging.getLogger(__name__)
-
-
-def process_order(order, inventory, notify):
-    if not order.get("items"):
-        raise ValueError("empty order")
-    total = 0.0
-    for item in order["items"]:
-        stock = inventory.get(item["sku"], 0)
-        if stock < item["quantity"]:
-            if order.get("allow_backorder"):
-                log.info("backorder for %s", item["sku"])
-            else:
-                raise ValueError(f"out of stock: {item['sku']}")
-        elif stock - item["quantity"] < 5:
-            log.warning("low stock for %s", item["sku"])
-        total += item["price"] * item["quantity"]
-
-    status = order.get("status")
-    if status == "new":
-        order["status"] = "confirmed"
-    elif status == "paid":
-        order["status"] = "shipping"
-    elif status == "shipped":
-        order["status"] = "delivered"
-    elif status == "cancelled":
-        order["status"] = "refunded"
-    else:
-        order["status"] = "unknown"
-
-    if total > 1000 and order.get("customer_tier") == "gold" or order.get("coupon"):
-        total *= 0.9
-    if notify:
-        notify(order["id"], order["status"])
-    return total
-'''
+ORDERS_SOURCE = (Path(__file__).resolve().parents[2] / "fixtures" / "example" / "shop" / "orders.py").read_text()
 
 SECURITY_SOURCE = '''import hashlib
 import subprocess
