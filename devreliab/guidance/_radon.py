@@ -13,10 +13,10 @@ from typing import Any
 
 from radon.complexity import add_inner_blocks, cc_rank
 from radon.metrics import h_visit_ast, mi_compute, mi_rank
-from radon.raw import analyze
 from radon.visitors import Class, ComplexityVisitor
 
 from ._model import Block, Halstead, Raw
+from ._raw import analyze_raw
 
 RADON_VERSION: str
 try:
@@ -33,10 +33,9 @@ def _halstead(report: Any) -> Halstead:
 
 def raw_metrics(source: str) -> Raw:
     """radon's raw counts (tokenize based, no AST)."""
-    r = analyze(source)
+    loc, lloc, sloc, comments, multi, blank, single_comments = analyze_raw(source)  # radon.raw.analyze, in one pass
     return Raw(
-        loc=r.loc, lloc=r.lloc, sloc=r.sloc, comments=r.comments, multi=r.multi, blank=r.blank,
-        single_comments=r.single_comments,
+        loc=loc, lloc=lloc, sloc=sloc, comments=comments, multi=multi, blank=blank, single_comments=single_comments,
     )
 
 
