@@ -80,6 +80,26 @@ SCHEMA: Final[tuple[str, ...]] = (
     # vfs: covering indexes, so pruning and "is this version stored?" never read the blobs themselves
     "CREATE INDEX IF NOT EXISTS vfs_blobs_used_size ON vfs_blobs(used, size, version)",
     "CREATE INDEX IF NOT EXISTS vfs_blobs_version_used ON vfs_blobs(version, used)",
+    # monitor: every server process's samples (res = seconds one row covers; older rows are averaged into
+    # minutes, then dropped by age) and the processes that wrote them
+    """CREATE TABLE IF NOT EXISTS monitor_samples (
+        process TEXT NOT NULL,
+        time REAL NOT NULL,
+        metric TEXT NOT NULL,
+        value REAL NOT NULL,
+        anomaly INTEGER NOT NULL DEFAULT 0,
+        score REAL,
+        res REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS monitor_samples_time ON monitor_samples(time)",
+    "CREATE INDEX IF NOT EXISTS monitor_samples_metric ON monitor_samples(metric, time)",
+    """CREATE TABLE IF NOT EXISTS monitor_processes (
+        process TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        started REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        interval REAL NOT NULL
+    )""",
 )
 
 SQLITE_HEADER: Final = b"SQLite format 3\x00"
@@ -129,12 +149,13 @@ class StateStore:
         return conn
 
     def _looks_corrupt(self) -> bool:
+        """A file with a full header that is not SQLite's (an empty or just-created file is not corrupt)."""
         try:
             with open(self.path, "rb") as fh:
                 head = fh.read(len(SQLITE_HEADER))
-        except FileNotFoundError:
+        except OSError:
             return False
-        return bool(head) and head != SQLITE_HEADER
+        return len(head) == len(SQLITE_HEADER) and head != SQLITE_HEADER
 
     def _open_checked(self) -> None:
         for attempt in range(2):
@@ -148,26 +169,29 @@ class StateStore:
                     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
-                    raise StateStoreError(f"{self.path} stayed locked for 30 s: {exc}") from None
-                if attempt:
-                    raise StateStoreError(f"cannot open {self.path}: {exc}") from None
-                self.rebuild(str(exc))
+                # busy, locked, I/O error, disk full, no permission: nothing says the file is damaged
+                raise StateStoreError(f"cannot open {self.path}: {exc}") from None
             except sqlite3.DatabaseError as exc:
                 if attempt:
                     raise StateStoreError(f"cannot rebuild {self.path}: {exc}") from None
                 self.rebuild(str(exc))
 
     def rebuild(self, reason: str) -> None:
-        """Move a broken database aside and start a fresh one. Safe against other processes doing the same."""
+        """Move a damaged database aside and start a fresh one — only if it really is damaged.
+
+        Called after an error; before anything is moved, the file is checked again under an exclusive lock
+        (several processes may be here at once, and one may already have rebuilt it). Errors that do not
+        prove damage — busy, locked, I/O, disk full — never lead to a rebuild: other processes may be using
+        the file, and moving it aside would split the workspace's state in two.
+        """
         with self._lock, open(self.dir / "rebuild.lock", "a+") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:
-                if self._healthy():  # another process rebuilt it while we waited
+                if not self._damaged():
                     self._drop_connections()
                     return
                 stamp = time.strftime("%Y%m%dT%H%M%S")
-                log.warning("state store %s is unusable (%s); moving it aside and rebuilding", self.path, reason)
+                log.warning("state store %s is damaged (%s); moving it aside and rebuilding", self.path, reason)
                 self._drop_connections()
                 for suffix in ("", "-wal", "-shm"):
                     src = Path(str(self.path) + suffix)
@@ -181,15 +205,25 @@ class StateStore:
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
 
-    def _healthy(self) -> bool:
-        if not self.path.exists() or self._looks_corrupt():
+    def _damaged(self, attempts: int = 3) -> bool:
+        """True only when the file is definitely not a usable database, checked ``attempts`` times."""
+        if not self.path.exists():
             return False
-        try:
-            conn = sqlite3.connect(self.path, timeout=30.0)
-            with contextlib.closing(conn):
-                return bool(conn.execute("PRAGMA quick_check(1)").fetchone() == ("ok",))
-        except sqlite3.DatabaseError:
-            return False
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(0.05 * attempt)  # a reader can catch a checkpoint mid-way; ask again before acting
+            if self._looks_corrupt():
+                continue
+            try:
+                conn = sqlite3.connect(self.path, timeout=30.0)
+                with contextlib.closing(conn):
+                    if conn.execute("PRAGMA quick_check(1)").fetchone() == ("ok",):
+                        return False
+            except sqlite3.OperationalError:
+                return False  # busy, locked, I/O: cannot tell, so do not destroy
+            except sqlite3.DatabaseError:
+                continue
+        return True
 
     def _drop_connections(self) -> None:
         """Close every thread's connection; each thread opens a new one on next use."""

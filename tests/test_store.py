@@ -146,3 +146,60 @@ def test_close_closes_the_connection_of_every_thread_that_used_the_store(tmp_pat
         with pytest.raises(sqlite3.ProgrammingError):
             conn.execute("SELECT 1")
     assert store.conn.execute("SELECT 1").fetchone() == (1,)  # using it again reconnects
+
+
+def test_a_rebuild_asked_for_by_mistake_moves_nothing_while_other_processes_write(tmp_path: Path) -> None:
+    # a transient error in one process must not split the workspace's state: the store is checked again
+    # under a lock, and only a database that really is damaged is moved aside
+    StateStore(tmp_path)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w)) for w in range(4)]
+    for p in procs:
+        p.start()
+    store = StateStore(tmp_path)
+    for _ in range(5):
+        store.rebuild("database disk image is malformed (transient)")
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    assert not list((tmp_path / ".devreliab").glob("state.db.corrupt-*"))
+    (count,) = store.conn.execute("SELECT count(*) FROM analysis_cache").fetchone()
+    assert count == 200
+
+
+def test_a_store_that_cannot_be_opened_for_reasons_other_than_damage_is_an_error_not_a_rebuild(
+        tmp_path: Path) -> None:
+    from devreliab import StateStoreError
+
+    StateStore(tmp_path)
+    db = tmp_path / ".devreliab" / "state.db"
+    db.chmod(0o444)
+    (tmp_path / ".devreliab").chmod(0o555)  # read-only: WAL files cannot be created
+    try:
+        import os
+
+        if os.geteuid() == 0:
+            return_code = _open_as_nobody(tmp_path)
+            assert return_code == 0
+        else:
+            with pytest.raises(StateStoreError):
+                StateStore(tmp_path)
+    finally:
+        (tmp_path / ".devreliab").chmod(0o755)
+        db.chmod(0o644)
+    assert not list((tmp_path / ".devreliab").glob("state.db.corrupt-*"))
+
+
+def _open_as_nobody(root: Path) -> int:
+    """Open the store as an unprivileged user; exit 0 when that raised StateStoreError and moved nothing."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from devreliab._store import StateStore; "
+            "from devreliab import StateStoreError\n"
+            "try:\n    StateStore(Path(sys.argv[1]))\nexcept StateStoreError:\n    sys.exit(0)\nsys.exit(3)")
+    root.chmod(0o755)
+    root.parent.chmod(0o755)
+    proc = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
+                           "-c", code, str(root)], capture_output=True, text=True, timeout=120)
+    return proc.returncode
