@@ -102,7 +102,6 @@ SCHEMA: Final[tuple[str, ...]] = (
     )""",
 )
 
-SQLITE_HEADER: Final = b"SQLite format 3\x00"
 
 
 class StateStore:
@@ -148,20 +147,12 @@ class StateStore:
             raise
         return conn
 
-    def _looks_corrupt(self) -> bool:
-        """A file with a full header that is not SQLite's (an empty or just-created file is not corrupt)."""
-        try:
-            with open(self.path, "rb") as fh:
-                head = fh.read(len(SQLITE_HEADER))
-        except OSError:
-            return False
-        return len(head) == len(SQLITE_HEADER) and head != SQLITE_HEADER
-
     def _open_checked(self) -> None:
         for attempt in range(2):
             try:
-                if self._looks_corrupt():
-                    raise sqlite3.DatabaseError("file is not a database")
+                # Damage is detected through SQLite only: reading the file with open()/close() ourselves would
+                # drop every POSIX lock this process holds on it (closing any descriptor of a file does), and
+                # SQLite's locks are what keep other processes from resetting the WAL under us.
                 conn = self._new_connection()
                 with contextlib.closing(conn):
                     for statement in SCHEMA:
@@ -212,8 +203,6 @@ class StateStore:
         for attempt in range(attempts):
             if attempt:
                 time.sleep(0.05 * attempt)  # a reader can catch a checkpoint mid-way; ask again before acting
-            if self._looks_corrupt():
-                continue
             try:
                 conn = sqlite3.connect(self.path, timeout=30.0)
                 with contextlib.closing(conn):
