@@ -7,6 +7,8 @@ token, and the Host and Origin headers are checked against the bound address (DN
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import hmac
 import ipaddress
@@ -20,6 +22,7 @@ from typing import Any, cast
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
+import anyio.to_thread
 from anyio.streams.memory import MemoryObjectReceiveStream
 from mcp.server.mcpserver import MCPServer
 from mcp.server.stdio import stdio_server
@@ -30,6 +33,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devreliab import DevreliabError
+from devreliab.monitor import PerformanceMonitor
 
 from ._server import create_server
 
@@ -97,6 +101,7 @@ def _stdin_lines() -> MemoryObjectReceiveStream[str]:
     alive. The wire's stdin is moved to a private descriptor and fd 0 to /dev/null, as the SDK does, so
     child processes never read the wire.
     """
+    asyncio.get_running_loop().set_exception_handler(_quiet_shutdown)
     wire = os.dup(0)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -110,7 +115,8 @@ def _stdin_lines() -> MemoryObjectReceiveStream[str]:
                 for line in iter(stream.readline, b""):
                     if line.strip():  # blank lines between messages are not messages
                         anyio.from_thread.run(send.send, line.decode("utf-8", "replace"), token=token)
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.RunFinishedError, OSError):
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.RunFinishedError, OSError,
+                concurrent.futures.CancelledError, asyncio.CancelledError):  # the server is stopping
             return
         finally:
             with contextlib.suppress(anyio.RunFinishedError, RuntimeError):
@@ -118,6 +124,14 @@ def _stdin_lines() -> MemoryObjectReceiveStream[str]:
 
     threading.Thread(target=pump, name="devreliab-stdin", daemon=True).start()
     return receive
+
+
+def _quiet_shutdown(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The loop's exception handler: the stdin pump's pending hand-over, cancelled because the server is
+    stopping, is not an error worth a traceback on stderr; everything else is reported as usual."""
+    if isinstance(context.get("exception"), (concurrent.futures.CancelledError, asyncio.CancelledError)):
+        return
+    loop.default_exception_handler(context)
 
 
 def _rejection(exc: Exception) -> SessionMessage:
@@ -198,10 +212,48 @@ def security_settings(address: HttpAddress) -> TransportSecuritySettings:
                                      allowed_origins=origins)
 
 
+class MetricsRoute:
+    """ASGI middleware: ``GET /metrics`` answers the monitor's Prometheus text exposition; the rest goes on.
+
+    The Host header must name the bound address or loopback, as for /mcp (DNS-rebinding protection)."""
+
+    def __init__(self, app: ASGIApp, monitor: PerformanceMonitor, address: HttpAddress) -> None:
+        self.app = app
+        self.monitor = monitor
+        self._hosts = {*LOOPBACK_NAMES, "[::1]", address.host, f"[{address.host}]"}
+
+    def _host_ok(self, scope: Scope) -> bool:
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return name in self._hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") != "/metrics":
+            await self.app(scope, receive, send)
+            return
+        from devreliab.monitor import exposition
+        from devreliab.monitor._prometheus import CONTENT_TYPE
+
+        if not self._host_ok(scope):
+            status, ctype, body = 421, b"text/plain", b"devreliab: this Host is not served here"
+        elif scope.get("method") not in ("GET", "HEAD"):
+            status, ctype, body = 405, b"text/plain", b"devreliab: /metrics answers GET only"
+        else:
+            status, ctype = 200, CONTENT_TYPE.encode()
+            try:
+                body = (await anyio.to_thread.run_sync(exposition, self.monitor)).encode()
+            except Exception as exc:  # the monitor must never take the server down
+                status, ctype, body = 500, b"text/plain", f"devreliab: metrics unavailable: {exc}".encode()
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", ctype)]})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body})
+
+
 def http_app(root: str, address: HttpAddress, token: str | None) -> Any:
-    server = create_server(root, per_session=True)
+    monitor = PerformanceMonitor(root)
+    server = create_server(root, per_session=True, monitor=monitor)
     app: ASGIApp = server.streamable_http_app(streamable_http_path="/mcp", host=address.host,
                                               transport_security=security_settings(address))
+    app = MetricsRoute(app, monitor, address)
     return BearerToken(app, token) if token else app
 
 
