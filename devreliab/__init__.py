@@ -31,16 +31,21 @@ from .guidance import analyze_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .monitor import PerformanceMonitor
     from .vfs import Workspace
 
 
 def __getattr__(name: str) -> object:
-    # The workspace pulls in merge3, cachetools and watchdog; `devreliab analyze` never needs them, so they are
-    # imported on first use of devreliab.Workspace only.
+    # The workspace pulls in merge3, cachetools and watchdog, the monitor its own modules; `devreliab analyze`
+    # needs neither, so they are imported on first use only.
     if name == "Workspace":
         from .vfs import Workspace
 
         return Workspace
+    if name == "PerformanceMonitor":
+        from .monitor import PerformanceMonitor
+
+        return PerformanceMonitor
     raise AttributeError(f"module 'devreliab' has no attribute {name!r}")
 
 __all__ = [
@@ -58,6 +63,7 @@ __all__ = [
     "GitError",
     "InvalidPath",
     "PathOutsideWorkspace",
+    "PerformanceMonitor",
     "StateStoreError",
     "VersionNotFound",
     "VersionRequired",

@@ -66,7 +66,40 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--verbose", "-v", action="store_true", help="list every violation and file")
     analyze.set_defaults(handler=_cmd_analyze)
     _add_serve(sub)
+    _add_health(sub)
     return parser
+
+
+def _add_health(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    health = sub.add_parser(
+        "health",
+        help="is devreliab healthy on this workspace, and why not",
+        description="The health of every devreliab server on the workspace, from the samples they write into its "
+        "state store: ok / degraded / failing, reasons with a recommended action each, what is unusual now and "
+        "forecasts. Exit code 0: ok, 1: degraded or failing, 2: usage error.",
+    )
+    health.add_argument("--root", metavar="DIR", help="workspace root (default: nearest dir with devreliab.jsonc "
+                        "or .git, else the current directory)")
+    health.add_argument("--format", "-f", choices=("text", "json"), default="text",
+                        help="output format (default: text)")
+    health.set_defaults(handler=_cmd_health)
+
+
+def _cmd_health(args: argparse.Namespace) -> int:
+    from ._config import find_root
+
+    if args.root:
+        root = Path(args.root).resolve()
+        if not root.is_dir():
+            raise DevreliabError(f"--root {args.root}: not a directory")
+    else:
+        root = find_root(Path.cwd())
+    from .monitor import workspace_health
+    from .monitor._render import render_json, render_text  # lazy: other commands start fast
+
+    health = workspace_health(root)
+    print(render_json(health) if args.format == "json" else render_text(health), end="")
+    return EXIT_OK if health.status == "ok" else EXIT_GATE_FAILED
 
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -220,11 +220,32 @@ class CacheStatsOut(_Out):
     max_bytes: int
 
 
+class HealthReasonOut(_Out):
+    status: Literal["degraded", "failing"]
+    reason: str
+    action: str = Field(description="What to do about it.")
+    metric: str | None = None
+
+
+class UnusualOut(_Out):
+    metric: str
+    process: str = Field(description="PID@start time of the server process the metric belongs to.")
+    value: float
+    score: float = Field(description="How far from its own recent past, in robust standard deviations.")
+    anomaly_rate: float = Field(description="Share of the metric's samples of the last 15 minutes flagged.")
+    since: float = Field(description="Unix time of the first sample of the current unusual run.")
+
+
 class HealthResult(_Out):
-    status: Literal["ok", "degraded"]
-    reasons: list[str] = Field(description="Why the status is degraded (empty when ok).")
+    status: Literal["ok", "degraded", "failing"]
+    reasons: list[str] = Field(description="Why the status is not ok (empty when ok).")
     open_conflicts: int | None = None
     state_store: Literal["ok", "unusable"]
+    details: list[HealthReasonOut] | None = Field(default=None, description=(
+        "Each reason with its status and a recommended action."))
+    unusual: list[UnusualOut] | None = Field(default=None, description="What is unusual now, most unusual first.")
+    forecasts: list[str] | None = Field(default=None, description="Where latency, memory and the cache are going.")
+    notes: list[str] | None = None
 
 
 class ToolMetric(_Out):
@@ -235,9 +256,20 @@ class ToolMetric(_Out):
     max_ms: float
 
 
+class SampleOut(_Out):
+    value: float
+    anomaly: bool
+    score: float | None = None
+
+
 class MetricsResult(_Out):
     uptime_s: float
     pid: int
     cache: CacheStatsOut
     open_conflicts: int | None = None
     tools: dict[str, ToolMetric] = Field(description="Per tool, since this server process started.")
+    processes: int | None = Field(default=None, description="Server processes of the workspace sampling now.")
+    samples: dict[str, SampleOut] | None = Field(default=None, description=(
+        "This process's latest monitor sample: per metric its value and whether it is an anomaly."))
+    anomaly_rates: dict[str, float] | None = Field(default=None, description=(
+        "Per metric, the share of samples of the last 15 minutes (all processes) flagged as anomalies."))

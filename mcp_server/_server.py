@@ -23,6 +23,7 @@ from mcp_types import (
 )
 
 from devreliab import DevreliabError, __version__
+from devreliab.monitor import PerformanceMonitor
 from devreliab.vfs import Workspace
 
 from . import _tools
@@ -46,11 +47,18 @@ def create_server(
     on_tool_call: Iterable[ToolCallHook] = (),
     client_id: str | None = None,
     per_session: bool = False,
+    monitor: PerformanceMonitor | bool = True,
 ) -> MCPServer[ServerState]:
     """An MCP server for the workspace at ``root``. ``on_tool_call`` callbacks get every tool call's name,
-    duration and outcome (the performance monitor's hook). ``per_session``: each session is its own client (its
-    own memory of the versions it read), as several HTTP clients share one process."""
-    state = ServerState(root=os.fspath(root), hooks=list(on_tool_call), per_session=per_session)
+    duration and outcome. ``per_session``: each session is its own client (its own memory of the versions it
+    read), as several HTTP clients share one process. ``monitor``: the performance monitor fed by that hook and
+    sampling into the state store (True: a new one; False: none)."""
+    if monitor is True:
+        monitor = PerformanceMonitor(root)
+    state = ServerState(root=os.fspath(root), hooks=list(on_tool_call), per_session=per_session,
+                        monitor=monitor or None)
+    if state.monitor is not None:
+        state.hooks.append(state.monitor.on_tool_call)
     bus = InMemorySubscriptionBus()
     notifier = Notifier(state, bus)
     state.hooks.append(notifier.on_tool_call)
@@ -58,14 +66,22 @@ def create_server(
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
         state.workspace = await anyio.to_thread.run_sync(lambda: Workspace(state.root, client_id=client_id))
+        monitor = state.monitor
+        if monitor is not None:
+            monitor.attach(state.workspace)
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(notifier.run)
+                if monitor is not None:
+                    tg.start_soon(monitor.run)
                 yield state
                 tg.cancel_scope.cancel()
         finally:
             ws, state.workspace = state.workspace, None
             with anyio.CancelScope(shield=True):  # close the workspace on SIGTERM too
+                if monitor is not None:
+                    monitor.attach(None)
+                    await anyio.to_thread.run_sync(monitor.close)
                 await anyio.to_thread.run_sync(state.close_sessions)
                 await anyio.to_thread.run_sync(ws.close)
 
@@ -99,7 +115,8 @@ def create_server(
 
 def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
     @server.resource(HEALTH_URI, name="health", mime_type="application/json",
-                     description="The server's health: status ok/degraded, reasons, open conflicts.")
+                     description="The workspace's health: status ok/degraded/failing, reasons with a recommended "
+                     "action each, what is unusual now, forecasts, open conflicts.")
     def health() -> str:
         return _tools.health_of(state).model_dump_json(exclude_none=True)
 

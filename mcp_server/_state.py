@@ -22,6 +22,7 @@ from mcp_types import CallToolResult, TextContent
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
+from devreliab.monitor import PerformanceMonitor
 from devreliab.vfs import Workspace
 
 log = logging.getLogger("devreliab.mcp")
@@ -91,6 +92,7 @@ class ServerState:
     workspace: Workspace | None = None
     guard: Guard | None = None  # may refuse a tool call before it runs (MCP roots)
     per_session: bool = False  # one Workspace (one client memory of versions read) per session
+    monitor: PerformanceMonitor | None = None  # the performance monitor (None: monitoring is off)
     _sessions: OrderedDict[str, Workspace] = field(default_factory=OrderedDict)
     _sessions_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -35,6 +35,7 @@ from ._models import (
     EditFileResult,
     FileHistoryResult,
     FileInfoResult,
+    HealthReasonOut,
     HealthResult,
     HistoryEntryOut,
     HotspotOut,
@@ -47,9 +48,11 @@ from ._models import (
     ReadManyResult,
     ResolveConflictResult,
     RestoreVersionResult,
+    SampleOut,
     SearchMatchOut,
     SearchResultOut,
     ToolMetric,
+    UnusualOut,
     WriteFileResult,
 )
 from ._state import ServerState
@@ -401,14 +404,15 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- health and metrics ---------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Server health", description=(
-        "Whether this devreliab server can do its job: status 'ok' or 'degraded' with reasons (state store "
-        "unusable, recent crashes), and the number of open conflicts."))
+        "Is something wrong? The health of every devreliab server on this workspace: status 'ok', 'degraded' or "
+        "'failing' with reasons and a recommended action each, what is unusual now, forecasts, open conflicts."))
     def health() -> Annotated[CallToolResult, HealthResult]:
         return _answer(health_of(state))
 
     @tool(READ_ONLY, title="Server metrics", description=(
         "This server process's counters: content-cache hits/misses/evictions and bytes, open conflicts, and per "
-        "tool the calls, errors, crashes and mean/max duration in ms since the process started."))
+        "tool the calls, errors, crashes and mean/max duration in ms since the process started; the monitor's "
+        "latest sample (with anomaly flags) and anomaly rates per metric."))
     def metrics() -> Annotated[CallToolResult, MetricsResult]:
         return _answer(metrics_of(state))
 
@@ -421,17 +425,36 @@ def _open_conflicts(state: ServerState) -> tuple[int | None, str | None]:
 
 
 def health_of(state: ServerState) -> HealthResult:
+    """The monitor's judgement of the whole workspace, with this process's view of the state store first."""
     import time
 
-    reasons: list[str] = []
     conflicts, problem = _open_conflicts(state)
+    reasons: list[str] = [problem] if problem else []
+    details: list[HealthReasonOut] = []
+    monitor = state.monitor
+    if monitor is None:
+        recent = [t for t in state.stats.recent_crashes if time.monotonic() - t < 300]
+        if recent:
+            reasons.append(f"{len(recent)} tool call(s) crashed in the last 5 minutes (see the server's log)")
+        return HealthResult(status="degraded" if reasons else "ok", reasons=reasons, open_conflicts=conflicts,
+                            state_store="unusable" if problem else "ok")
+    health = monitor.health()
+    status = health.status
     if problem:
-        reasons.append(problem)
-    recent = [t for t in state.stats.recent_crashes if time.monotonic() - t < 300]
-    if recent:
-        reasons.append(f"{len(recent)} tool call(s) crashed in the last 5 minutes (see the server's log)")
-    return HealthResult(status="degraded" if reasons else "ok", reasons=reasons, open_conflicts=conflicts,
-                        state_store="unusable" if problem else "ok")
+        details.append(HealthReasonOut(status="degraded", reason=problem, metric="store", action=(
+            "check free disk space and the permissions of .devreliab/; a corrupt store is moved aside and rebuilt "
+            "when a server next opens it")))
+        status = "failing" if status == "failing" else "degraded"
+    for r in health.reasons:
+        if r.status != "ok":
+            reasons.append(r.reason)
+            details.append(HealthReasonOut(status=r.status, reason=r.reason, action=r.action, metric=r.metric))
+    unusual = [UnusualOut(metric=u.metric, process=u.process, value=u.value, score=u.score,
+                          anomaly_rate=u.anomaly_rate, since=u.since) for u in health.unusual]
+    store_ok = not problem and health.state_store == "ok"
+    return HealthResult(status=status, reasons=reasons, open_conflicts=conflicts,
+                        state_store="ok" if store_ok else "unusable", details=details or None,
+                        unusual=unusual or None, forecasts=health.forecasts or None, notes=health.notes or None)
 
 
 def metrics_of(state: ServerState) -> MetricsResult:
@@ -439,10 +462,17 @@ def metrics_of(state: ServerState) -> MetricsResult:
 
     stats = state.ws.cache_stats()
     conflicts, _ = _open_conflicts(state)
+    monitor = state.monitor
+    samples = rates = processes = None
+    if monitor is not None:
+        samples = {m: SampleOut(**v) for m, v in monitor.snapshot().items()} or None
+        rates = monitor.anomaly_rates() or None
+        processes = monitor.health().processes or None
     return MetricsResult(
         uptime_s=round(time.monotonic() - state.started, 3), pid=state.pid,
         cache=CacheStatsOut(**stats.to_dict()), open_conflicts=conflicts,
         tools={name: ToolMetric(calls=c.calls, errors=c.errors, crashes=c.crashes,
                                 mean_ms=round(c.total_s / c.calls * 1000, 3) if c.calls else 0.0,
                                 max_ms=round(c.max_s * 1000, 3))
-               for name, c in state.stats.snapshot().items()})
+               for name, c in state.stats.snapshot().items()},
+        processes=processes, samples=samples, anomaly_rates=rates)

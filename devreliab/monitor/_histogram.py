@@ -1,0 +1,50 @@
+"""Duration histograms named as in the OpenTelemetry semantic conventions for MCP servers.
+
+``mcp.server.operation.duration`` (seconds) with attributes ``mcp.method.name``, ``gen_ai.tool.name`` and
+``error.type`` (``tool_error`` for a result with ``isError``, as the conventions ask), and the explicit bucket
+boundaries the conventions recommend.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from typing import Final
+
+METRIC_NAME: Final = "mcp.server.operation.duration"
+BOUNDARIES: Final[tuple[float, ...]] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0,
+                                        300.0)
+
+Key = tuple[str, str | None, str | None]  # (mcp.method.name, gen_ai.tool.name, error.type)
+
+
+@dataclass
+class Histogram:
+    counts: list[int] = field(default_factory=lambda: [0] * (len(BOUNDARIES) + 1))
+    count: int = 0
+    sum: float = 0.0
+
+    def record(self, seconds: float) -> None:
+        self.counts[bisect_left(BOUNDARIES, seconds)] += 1
+        self.count += 1
+        self.sum += seconds
+
+    def copy(self) -> Histogram:
+        return Histogram(list(self.counts), self.count, self.sum)
+
+
+def attributes(key: Key) -> dict[str, str]:
+    method, tool, error = key
+    out = {"mcp.method.name": method}
+    if tool is not None:
+        out["gen_ai.tool.name"] = tool
+    if error is not None:
+        out["error.type"] = error
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of ``values`` by the nearest-rank method; values need not be sorted."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, int(-(-q * len(ordered) // 1)) - 1))
+    return ordered[rank]

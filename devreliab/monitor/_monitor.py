@@ -1,0 +1,351 @@
+"""``PerformanceMonitor``: one per server process. Records every MCP request through the server's tool-call hook,
+samples this process into the state store, and answers "is something wrong?" for the whole workspace.
+
+Nothing here may take the server down: every sampling or store failure is caught, remembered, and reported as
+a reason in the health instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .._store import DB_NAME, STATE_DIR, StateStore
+from . import _proc, _samples
+from ._anomaly import RobustDetector
+from ._health import Health, Reason, assess
+from ._histogram import Histogram, Key, percentile
+from ._samples import ProcessRow, Row
+
+if TYPE_CHECKING:
+    from ..vfs import Workspace
+
+log = logging.getLogger("devreliab.monitor")
+
+DEFAULT_INTERVAL_S = 10.0
+RAW_KEEP_S = 3600.0  # raw samples for an hour, then one a minute
+RETENTION_S = 24 * 3600.0
+MAX_ROWS = 200_000
+MAINTAIN_EVERY = 30  # samples between downsampling/pruning passes
+MAX_DURATIONS = 4096  # per tool and interval, for its p95
+CLOCK_JUMP_S = 30.0
+LAG_TICK_S = 0.25
+
+
+class CallLike(Protocol):
+    """What the MCP server's hook reports (``mcp_server.ToolCall``)."""
+
+    @property
+    def tool(self) -> str: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def is_error(self) -> bool: ...
+
+
+def _floor(metric: str) -> float:
+    """The smallest spread a metric's detector assumes, so that 0 → 1 in a count is not a 'huge' anomaly."""
+    for suffix, floor in ((".error_rate", 0.05), ("_ms", 5.0), ("_bytes", float(1 << 20)), ("_percent", 5.0),
+                          (".open_fds", 3.0)):
+        if metric.endswith(suffix):
+            return floor
+    return 2.0  # counts per interval
+
+
+class _Interval:
+    """What happened since the last sample (reset on every sample)."""
+
+    def __init__(self) -> None:
+        self.durations: dict[str, list[float]] = {}
+        self.calls: dict[str, int] = {}
+        self.errors: dict[str, int] = {}
+        self.crashes: dict[str, int] = {}
+
+
+class PerformanceMonitor:
+    """Per-process performance monitor of one workspace.
+
+    ``on_tool_call`` is the MCP server's hook (cheap: a lock and a few dictionary updates). ``sample()`` takes
+    one sample of this process into the state store (the server runs it every ``interval_s`` on a worker
+    thread; ``run()`` is that loop, plus the event-loop lag probe). ``health()`` judges the whole workspace.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, interval_s: float = DEFAULT_INTERVAL_S,
+                 raw_keep_s: float = RAW_KEEP_S, retention_s: float = RETENTION_S, max_rows: int = MAX_ROWS,
+                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
+                 store: StateStore | None = None) -> None:
+        self.root = Path(root)
+        self.interval_s = interval_s
+        self.raw_keep_s = raw_keep_s
+        self.retention_s = retention_s
+        self.max_rows = max_rows
+        self._clock = clock
+        self._monotonic = monotonic
+        self.pid = os.getpid()
+        self.started = clock()
+        self.process = f"{self.pid}@{self.started:.3f}"
+        self._lock = threading.Lock()
+        self._sample_lock = threading.Lock()
+        self.histograms: dict[Key, Histogram] = {}
+        self._interval = _Interval()
+        self.crash_times: list[float] = []
+        self._detectors: dict[str, RobustDetector] = {}
+        self.workspace: Workspace | None = None
+        self._store: StateStore | None = store  # default: the attached workspace's
+        self.store_problem: str | None = None
+        self._prev: dict[str, float] = {}
+        self._prev_wall: float | None = None
+        self._prev_mono: float | None = None
+        self.samples_taken = 0
+        self.notes: list[str] = []
+        self.latest: dict[str, tuple[float, bool, float | None]] = {}
+        self._lag_max_s = 0.0
+        self._health: tuple[float, Health] | None = None
+
+    # -- recording --------------------------------------------------------------------------------------
+    def on_tool_call(self, call: CallLike) -> None:
+        error = "tool_error" if call.outcome in ("error", "crash") else (
+            "protocol_error" if call.outcome == "protocol_error" else None)
+        self.record("tools/call", call.tool, call.seconds, error, crashed=call.outcome == "crash")
+
+    def record(self, method: str, tool: str | None, seconds: float, error_type: str | None = None, *,
+               crashed: bool = False) -> None:
+        key: Key = (method, tool, error_type)
+        name = tool or method
+        with self._lock:
+            hist = self.histograms.get(key)
+            if hist is None:
+                hist = self.histograms[key] = Histogram()
+            hist.record(seconds)
+            iv = self._interval
+            durations = iv.durations.setdefault(name, [])
+            if len(durations) < MAX_DURATIONS:
+                durations.append(seconds)
+            iv.calls[name] = iv.calls.get(name, 0) + 1
+            if crashed:
+                iv.crashes[name] = iv.crashes.get(name, 0) + 1
+                self.crash_times = [*self.crash_times[-19:], self._monotonic()]
+            elif error_type is not None:
+                iv.errors[name] = iv.errors.get(name, 0) + 1
+
+    def attach(self, workspace: Workspace | None) -> None:
+        self.workspace = workspace
+
+    def note_loop_lag(self, seconds: float) -> None:
+        self._lag_max_s = max(self._lag_max_s, seconds)
+
+    # -- the store --------------------------------------------------------------------------------------
+    def _open_store(self) -> StateStore | None:
+        """The attached workspace's state store (or one given at construction).
+
+        The monitor never opens a second ``StateStore`` on a database its process already uses: opening checks
+        the file's header with a plain ``open``/``close``, and closing any descriptor of a SQLite file drops the
+        process's POSIX locks on it, after which another process can checkpoint the WAL away under this one.
+        """
+        if self._store is not None:
+            return self._store
+        ws = self.workspace
+        return ws._store if ws is not None else None
+
+    def close(self) -> None:
+        """Forget the store (the workspace owns and closes it)."""
+        self._store = None
+
+    # -- sampling ---------------------------------------------------------------------------------------
+    def collect(self) -> dict[str, float]:
+        """This process's metrics for the interval since the last call (rates per interval, gauges now)."""
+        wall, mono = self._clock(), self._monotonic()
+        with self._lock:
+            iv, self._interval = self._interval, _Interval()
+            lag, self._lag_max_s = self._lag_max_s, 0.0
+        values: dict[str, float] = {}
+        for tool, n in iv.calls.items():
+            values[f"tool.{tool}.calls"] = n
+            values[f"tool.{tool}.errors"] = iv.errors.get(tool, 0)
+            values[f"tool.{tool}.crashes"] = iv.crashes.get(tool, 0)
+            values[f"tool.{tool}.error_rate"] = (iv.errors.get(tool, 0) + iv.crashes.get(tool, 0)) / n
+            values[f"tool.{tool}.p95_ms"] = percentile(iv.durations[tool], 0.95) * 1000 if iv.durations.get(
+                tool) else 0.0
+        stats = _proc.read()
+        elapsed = mono - self._prev_mono if self._prev_mono is not None else None
+        if stats.cpu_seconds is not None:
+            prev_cpu = self._prev.get("cpu_seconds")
+            if prev_cpu is not None and elapsed:
+                values["process.cpu_percent"] = 100.0 * (stats.cpu_seconds - prev_cpu) / elapsed
+            self._prev["cpu_seconds"] = stats.cpu_seconds
+        if stats.rss_bytes is not None:
+            values["process.rss_bytes"] = stats.rss_bytes
+        if stats.open_fds is not None:
+            values["process.open_fds"] = stats.open_fds
+        values["loop.lag_ms"] = lag * 1000
+        ws = self.workspace
+        if ws is not None:
+            try:
+                cache = ws.cache_stats()
+            except Exception:
+                cache = None
+            if cache is not None:
+                for name in ("hits", "misses", "evictions"):
+                    now_v = float(getattr(cache, name))
+                    prev_v = self._prev.get(f"cache.{name}")
+                    if prev_v is not None:
+                        values[f"cache.{name}"] = max(0.0, now_v - prev_v)
+                    self._prev[f"cache.{name}"] = now_v
+                values["cache.bytes_held"] = cache.bytes_held
+                values["cache.max_bytes"] = cache.max_bytes
+                values["cache.entries"] = cache.entries
+        if self._prev_wall is not None and elapsed is not None:
+            jump = (wall - self._prev_wall) - elapsed
+            if abs(jump) > CLOCK_JUMP_S:
+                self.notes = [*self.notes[-4:], f"the wall clock jumped by {jump:+.0f} s before "
+                              f"{time.strftime('%H:%M:%S', time.localtime(wall))}; rates use the monotonic clock"]
+        self._prev_wall, self._prev_mono = wall, mono
+        return values
+
+    def _workspace_counts(self, store: StateStore, since: float, now: float) -> dict[str, float]:
+        with _samples.connection(store) as conn:
+            return self._counts(conn, since, now)
+
+    @staticmethod
+    def _counts(conn: sqlite3.Connection, since: float, now: float) -> dict[str, float]:
+        merges = conn.execute("SELECT count(*) FROM vfs_journal WHERE action = 'merged' AND time >= ? AND time < ?",
+                              (since, now)).fetchone()[0]
+        conflicts = conn.execute("SELECT count(*) FROM vfs_conflicts WHERE created >= ? AND created < ?",
+                                 (since, now)).fetchone()[0]
+        open_conflicts = conn.execute("SELECT count(*) FROM vfs_conflicts WHERE status = 'open'").fetchone()[0]
+        return {"vfs.merges": merges, "vfs.conflicts": conflicts, "vfs.open_conflicts": open_conflicts}
+
+    def sample(self) -> dict[str, float]:
+        """Take one sample: collect, flag anomalies, write it to the store (pruning now and then). Never raises."""
+        with self._sample_lock:
+            since = self._prev_wall
+            try:
+                values = self.collect()
+            except Exception as exc:  # pragma: no cover - collect reads only this process
+                log.warning("monitor: sampling failed: %s", exc)
+                return {}
+            now = self._prev_wall or self._clock()
+            store = self._open_store()
+            if store is not None:
+                try:
+                    values.update(self._workspace_counts(store, since if since is not None else now, now))
+                except Exception as exc:
+                    self.store_problem = f"{type(exc).__name__}: {exc}"
+            rows: list[tuple[str, float, bool, float | None]] = []
+            for metric, value in sorted(values.items()):
+                detector = self._detectors.get(metric)
+                if detector is None:
+                    detector = self._detectors[metric] = RobustDetector(absolute_floor=_floor(metric))
+                verdict = detector.update(float(value))
+                rows.append((metric, float(value), verdict.anomaly, round(verdict.score, 3)))
+                self.latest[metric] = (float(value), verdict.anomaly, verdict.score)
+            self.samples_taken += 1
+            if store is not None:
+                try:
+                    _samples.write(store, ProcessRow(self.process, self.pid, self.started, now, self.interval_s),
+                                   now, rows)
+                    if self.samples_taken % MAINTAIN_EVERY == 1:
+                        _samples.maintain(store, now, raw_keep_s=self.raw_keep_s, retention_s=self.retention_s,
+                                          max_rows=self.max_rows)
+                    self.store_problem = None
+                except Exception as exc:
+                    self.store_problem = f"{type(exc).__name__}: {exc}"
+                    log.warning("monitor: cannot write samples: %s", self.store_problem)
+            self._health = None
+            return values
+
+    async def run(self) -> None:
+        """Sample every ``interval_s`` on a worker thread and probe the event loop's lag meanwhile (a task of the
+        server's lifespan; cancelled when the server stops)."""
+        import anyio
+        import anyio.to_thread
+
+        async def probe() -> None:
+            while True:
+                before = time.perf_counter()
+                await anyio.sleep(LAG_TICK_S)
+                self.note_loop_lag(max(0.0, time.perf_counter() - before - LAG_TICK_S))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(probe)
+            while True:
+                try:
+                    await anyio.to_thread.run_sync(self.sample)
+                except Exception:  # a monitor bug must never end the server's task group
+                    log.exception("monitor: sampling failed")
+                await anyio.sleep(self.interval_s)
+
+    # -- judging ----------------------------------------------------------------------------------------
+    def recent_crashes(self, window_s: float = 300.0) -> int:
+        now = self._monotonic()
+        return sum(1 for t in self.crash_times if now - t < window_s)
+
+    def health(self, *, max_age_s: float | None = None) -> Health:
+        """The workspace's health (every process that samples into its store). Cached until the next sample or
+        ``max_age_s`` (default: the sampling interval); never raises."""
+        now = self._clock()
+        cached = self._health
+        age = self.interval_s if max_age_s is None else max_age_s
+        if cached is not None and 0 <= now - cached[0] < age:
+            return cached[1]
+        try:
+            health = workspace_health(self.root, store=self._open_store(), now=now,
+                                      store_problem=self.store_problem, live_crashes=self.recent_crashes(),
+                                      notes=self.notes, own_process=self.process, explain_empty=False,
+                                      open_store=False)
+        except Exception as exc:  # a bug in judging must not fail the health call that asks for it
+            log.exception("monitor: cannot judge the health")
+            health = Health("degraded", [Reason("degraded", f"the monitor cannot judge the health: "
+                                                f"{type(exc).__name__}: {exc}", "report this with the server's log",
+                                                "monitor")])
+        self._health = (now, health)
+        return health
+
+    def anomaly_rates(self) -> dict[str, float]:
+        return self.health().anomaly_rates
+
+    def snapshot(self) -> dict[str, Any]:
+        """The latest sample of this process: metric → value, anomaly flag, score."""
+        return {m: {"value": v, "anomaly": a, "score": None if s is None else round(s, 3)}
+                for m, (v, a, s) in sorted(self.latest.items())}
+
+
+def workspace_health(root: str | os.PathLike[str], *, store: StateStore | None = None, now: float | None = None,
+                     store_problem: str | None = None, live_crashes: int = 0,
+                     notes: list[str] | None = None, own_process: str | None = None,
+                     explain_empty: bool = True, open_store: bool = True) -> Health:
+    """The health of the workspace at ``root`` from its state store (what ``devreliab health`` prints)."""
+    from ._health import WINDOW_S
+
+    now = time.time() if now is None else now
+    notes = list(notes or [])
+    rows: list[Row] = []
+    procs: list[ProcessRow] = []
+    own = store is None
+    problem = store_problem
+    try:
+        if store is None and open_store:
+            if not (Path(root) / STATE_DIR / DB_NAME).exists():  # nothing to judge, and nothing to create
+                notes.append("no state store yet: no devreliab server has run on this workspace")
+                return assess([], [], now, notes=notes)
+            store = StateStore(Path(root))
+        if store is not None:
+            rows = _samples.recent(store, now - WINDOW_S)
+            procs = _samples.processes(store)
+    except Exception as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    finally:
+        if own and store is not None:
+            store.close()
+    if explain_empty and not rows and problem is None:
+        notes.append("no server process has sampled in the last 15 minutes: nothing to judge yet")
+    return assess(rows, procs, now, store_problem=problem, live_crashes=live_crashes, notes=notes,
+                  own_process=own_process)

@@ -1,0 +1,128 @@
+"""Samples in the state store: written by every server process, read by whoever asks for the health.
+
+Bounded two ways: raw rows older than ``raw_keep_s`` are averaged into one row per process, metric and minute,
+and every row older than ``retention_s`` is dropped; a hard cap on the row count catches the rest (many
+processes, many tools). Each process writes one sample in one transaction, so a process killed mid-sample
+leaves all of it or none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final
+
+from .._store import StateStore
+
+BUSY_MS: Final = 1000  # the monitor never waits long for a busy store: a sample can be skipped
+STORE_BUSY_MS: Final = 30000  # what StateStore sets, restored afterwards (the connection is the workspace's)
+DOWNSAMPLED_RES: Final = 60.0
+
+
+@dataclass(frozen=True)
+class Row:
+    process: str
+    time: float
+    metric: str
+    value: float
+    anomaly: bool
+    score: float | None
+
+
+@dataclass(frozen=True)
+class ProcessRow:
+    process: str
+    pid: int
+    started: float
+    last_seen: float
+    interval: float
+
+
+@contextlib.contextmanager
+def connection(store: StateStore) -> Iterator[sqlite3.Connection]:
+    """This thread's connection of the store, waiting at most ``BUSY_MS`` for a lock while the monitor uses it."""
+    conn = store.conn
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+    try:
+        yield conn
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute(f"PRAGMA busy_timeout = {STORE_BUSY_MS}")
+
+
+def write(store: StateStore, process: ProcessRow, time: float,
+          rows: list[tuple[str, float, bool, float | None]]) -> None:
+    with connection(store) as conn:
+        _write(conn, process, time, rows)
+
+
+def _write(conn: sqlite3.Connection, process: ProcessRow, time: float,
+           rows: list[tuple[str, float, bool, float | None]]) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "INSERT INTO monitor_samples(process, time, metric, value, anomaly, score, res) VALUES (?,?,?,?,?,?,?)",
+            [(process.process, time, m, v, int(a), s, process.interval) for m, v, a, s in rows])
+        conn.execute(
+            "INSERT INTO monitor_processes(process, pid, started, last_seen, interval) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(process) DO UPDATE SET last_seen = excluded.last_seen, interval = excluded.interval",
+            (process.process, process.pid, process.started, time, process.interval))
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def maintain(store: StateStore, now: float, *, raw_keep_s: float, retention_s: float, max_rows: int) -> None:
+    """Downsample old raw rows to minutes, drop rows past retention, keep at most ``max_rows``."""
+    with connection(store) as conn:
+        _maintain(conn, now, raw_keep_s=raw_keep_s, retention_s=retention_s, max_rows=max_rows)
+
+
+def _maintain(conn: sqlite3.Connection, now: float, *, raw_keep_s: float, retention_s: float, max_rows: int) -> None:
+    cutoff = now - raw_keep_s
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "INSERT INTO monitor_samples(process, time, metric, value, anomaly, score, res) "
+            "SELECT process, CAST(time / ? AS INTEGER) * ?, metric, avg(value), max(anomaly), NULL, ? "
+            "FROM monitor_samples WHERE res < ? AND time < ? "
+            "GROUP BY process, CAST(time / ? AS INTEGER), metric",
+            (DOWNSAMPLED_RES, DOWNSAMPLED_RES, DOWNSAMPLED_RES, DOWNSAMPLED_RES, cutoff, DOWNSAMPLED_RES))
+        conn.execute("DELETE FROM monitor_samples WHERE res < ? AND time < ?", (DOWNSAMPLED_RES, cutoff))
+        conn.execute("DELETE FROM monitor_samples WHERE time < ?", (now - retention_s,))
+        conn.execute("DELETE FROM monitor_samples WHERE rowid <= (SELECT max(rowid) FROM monitor_samples) - ?",
+                     (max_rows,))
+        conn.execute("DELETE FROM monitor_processes WHERE last_seen < ?", (now - retention_s,))
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+
+
+def recent(store: StateStore, since: float) -> list[Row]:
+    """Rows written since ``since`` (wall time), per process in the order they were written."""
+    with connection(store) as conn:
+        cur = conn.execute("SELECT process, time, metric, value, anomaly, score FROM monitor_samples "
+                           "WHERE time >= ? ORDER BY process, rowid", (since,))
+        return [Row(p, t, m, v, bool(a), s) for p, t, m, v, a, s in cur]
+
+
+def processes(store: StateStore) -> list[ProcessRow]:
+    with connection(store) as conn:
+        cur = conn.execute("SELECT process, pid, started, last_seen, interval FROM monitor_processes "
+                           "ORDER BY started")
+        return [ProcessRow(*r) for r in cur]
+
+
+def count(store: StateStore) -> int:
+    with connection(store) as conn:
+        return int(conn.execute("SELECT count(*) FROM monitor_samples").fetchone()[0])
