@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx2
-import pytest
+from prometheus_client import parser
 
 from devreliab.monitor import PerformanceMonitor, exposition
 from tests.mcp_server.conftest import WAIT_S
 from tests.mcp_server.test_http import HttpServer
 
 from .conftest import Clock, run
-
-parser = pytest.importorskip("prometheus_client.parser")
 
 HIST = "mcp_server_operation_duration_seconds"
 
