@@ -86,14 +86,7 @@ def _add_health(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _cmd_health(args: argparse.Namespace) -> int:
-    from ._config import find_root
-
-    if args.root:
-        root = Path(args.root).resolve()
-        if not root.is_dir():
-            raise DevreliabError(f"--root {args.root}: not a directory")
-    else:
-        root = find_root(Path.cwd())
+    root = _root_option(args.root)
     from .monitor import workspace_health
     from .monitor._render import render_json, render_text  # lazy: other commands start fast
 
@@ -121,14 +114,7 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from ._config import find_root
-
-    if args.root:
-        root = Path(args.root).resolve()
-        if not root.is_dir():
-            raise DevreliabError(f"--root {args.root}: not a directory")
-    else:
-        root = find_root(Path.cwd())
+    root = _root_option(args.root)
     from mcp_server._serve import HttpAddress, serve_http, serve_stdio  # lazy: other commands start fast
 
     if args.http:
@@ -137,6 +123,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.allow_remote or args.token:
         raise DevreliabError("--allow-remote and --token only apply with --http")
     return serve_stdio(str(root))
+
+
+def _root_option(given: str | None, anchor: Path | None = None) -> Path:
+    """The workspace root: ``--root`` if given (it must be a directory), else the nearest ancestor of
+    ``anchor`` (default: the current directory) holding devreliab.jsonc or .git."""
+    from ._config import find_root
+
+    if given:
+        root = Path(given).resolve()
+        if not root.is_dir():
+            raise DevreliabError(f"--root {given}: not a directory")
+        return root
+    anchor = (anchor or Path.cwd()).resolve()
+    return find_root(anchor if anchor.is_dir() else anchor.parent)
 
 
 def _use_color(choice: str, stream: object) -> bool:
@@ -148,18 +148,12 @@ def _use_color(choice: str, stream: object) -> bool:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from ._config import find_root, load_config
+    from ._config import load_config
     from .guidance import analyze_path
     from .guidance._gates import baseline_document, write_baseline
 
     paths = [Path(p) for p in args.paths]
-    if args.root:
-        root = Path(args.root).resolve()
-        if not root.is_dir():
-            raise DevreliabError(f"--root {args.root}: not a directory")
-    else:
-        anchor = (paths[0] if paths else Path.cwd()).resolve()
-        root = find_root(anchor if anchor.is_dir() else anchor.parent)
+    root = _root_option(args.root, paths[0] if paths else None)
     config = load_config(root, Path(args.config) if args.config else None)
 
     progress = None
