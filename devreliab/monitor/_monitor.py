@@ -24,7 +24,7 @@ from ._histogram import Histogram, Key, percentile
 from ._samples import ProcessRow, Row
 
 if TYPE_CHECKING:
-    from ..vfs import Workspace
+    from ..vfs import CacheStats, Workspace
 
 log = logging.getLogger("devreliab.monitor")
 
@@ -139,6 +139,10 @@ class PerformanceMonitor:
     def attach(self, workspace: Workspace | None) -> None:
         self.workspace = workspace
 
+    def cache_stats(self) -> CacheStats | None:
+        """The attached workspace's content-cache counters (an in-memory read), or None without a workspace."""
+        return self.workspace.cache_stats() if self.workspace is not None else None
+
     def note_loop_lag(self, seconds: float) -> None:
         self._lag_max_s = max(self._lag_max_s, seconds)
 
@@ -186,22 +190,17 @@ class PerformanceMonitor:
         if stats.open_fds is not None:
             values["process.open_fds"] = stats.open_fds
         values["loop.lag_ms"] = lag * 1000
-        ws = self.workspace
-        if ws is not None:
-            try:
-                cache = ws.cache_stats()
-            except Exception:
-                cache = None
-            if cache is not None:
-                for name in ("hits", "misses", "evictions"):
-                    now_v = float(getattr(cache, name))
-                    prev_v = self._prev.get(f"cache.{name}")
-                    if prev_v is not None:
-                        values[f"cache.{name}"] = max(0.0, now_v - prev_v)
-                    self._prev[f"cache.{name}"] = now_v
-                values["cache.bytes_held"] = cache.bytes_held
-                values["cache.max_bytes"] = cache.max_bytes
-                values["cache.entries"] = cache.entries
+        cache = self.cache_stats()
+        if cache is not None:
+            for name in ("hits", "misses", "evictions"):
+                now_v = float(getattr(cache, name))
+                prev_v = self._prev.get(f"cache.{name}")
+                if prev_v is not None:
+                    values[f"cache.{name}"] = max(0.0, now_v - prev_v)
+                self._prev[f"cache.{name}"] = now_v
+            values["cache.bytes_held"] = cache.bytes_held
+            values["cache.max_bytes"] = cache.max_bytes
+            values["cache.entries"] = cache.entries
         if self._prev_wall is not None and elapsed is not None:
             jump = (wall - self._prev_wall) - elapsed
             if abs(jump) > CLOCK_JUMP_S:

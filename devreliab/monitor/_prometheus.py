@@ -63,16 +63,11 @@ def exposition(monitor: PerformanceMonitor) -> str:
             ("vfs.open_conflicts", "devreliab_open_conflicts", "gauge", "Open write conflicts of the workspace.")):
         if metric in latest:
             gauges.append((prom, kind, help_text, latest[metric][0]))
-    ws = monitor.workspace
-    if ws is not None:
-        try:
-            cache = ws.cache_stats()
-        except Exception:
-            cache = None
-        if cache is not None:
-            for field in ("hits", "misses", "evictions"):
-                gauges.append((f"devreliab_cache_{field}_total", "counter", f"Content-cache {field}.",
-                               float(getattr(cache, field))))
+    cache = monitor.cache_stats()
+    if cache is not None:
+        for field in ("hits", "misses", "evictions"):
+            gauges.append((f"devreliab_cache_{field}_total", "counter", f"Content-cache {field}.",
+                           float(getattr(cache, field))))
     from . import _proc
 
     cpu = _proc.cpu_seconds()
