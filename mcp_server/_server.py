@@ -108,6 +108,8 @@ def create_server(
     state.guard = within_roots
     _register_protocol_basics(server)
     server.middleware.append(tool_call_middleware(state))
+    if state.monitor is not None:  # bytes in and out of every request, and the other requests' durations
+        server.middleware.append(state.monitor.wire_middleware())
     _tools.register(server, state)
     _register_resources(server, state)
     return server
