@@ -94,11 +94,18 @@ def analyze_json(root: Path) -> dict[str, Any]:
 
 
 def make_workspace(tmp_path: Path) -> Path:
-    """A copy of the example project whose settings point the extension at this checkout's ``devreliab``."""
+    """A copy of the example project whose settings point the extension at this checkout's ``devreliab`` (run with
+    the test's environment: ``PYTHONPATH`` reaches the server through code-server and its extension host)."""
     ws = tmp_path / "example"
     shutil.copytree(FIXTURE, ws, ignore=shutil.ignore_patterns(".devreliab", "__pycache__"))
     (ws / ".vscode").mkdir()
-    (ws / ".vscode" / "settings.json").write_text(json.dumps({"devreliab.serverCommand": [str(DEVRELIAB)]}, indent=2))
+    settings = {
+        "devreliab.serverCommand": [str(DEVRELIAB)],
+        # no periodic refresh within the test: the Health view must follow the first scan's end and the
+        # server's devreliab://health updates by itself
+        "devreliab.healthRefreshSeconds": 3600,
+    }
+    (ws / ".vscode" / "settings.json").write_text(json.dumps(settings, indent=2))
     return ws
 
 
@@ -192,6 +199,9 @@ def test_the_activity_bar_opens_the_devreliab_container_with_its_four_views(vsco
     assert re.search(r"open conflicts:\s*0\b", health), health
     for view, first_level in (("Quality", "shop/"), ("Security", "HIGH")):  # the scan on start-up fills them
         vscode.call("waitTreeRow", view, first_level, 120_000)
+    # when the scan is done, Health shows the cache it filled (not the empty numbers of the start), with no poll
+    health = vscode.call("waitWebviewText", EXTENSION_ID, r"cache: \d+% hits \(\d+/[1-9]\d*\), [1-9]\d* files", 60_000)
+    assert not re.search(r"cache: – hits \(0/0\)", health), health
     vscode.screenshot("container")
 
 
@@ -213,6 +223,14 @@ def test_the_quality_view_lists_the_most_complex_function_first_with_its_complex
         order = [cc[label] for label in listed if label in cc]
         assert order == sorted(order, reverse=True), f"{f['path']}: {listed} is not worst first ({cc})"
     vscode.screenshot("quality")
+
+
+def test_the_complexity_code_lens_is_shown_above_the_most_complex_function(vscode: VSCode) -> None:
+    path, qualname, complexity, rank = most_complex_function(vscode.report)
+    vscode.call("openFile", path)
+    shown = vscode.call("waitCodeLensAbove", f"complexity {complexity} · rank {rank}", f"def {qualname}(", 120_000)
+    assert shown["lens"].startswith(f"complexity {complexity} · rank {rank}"), shown
+    vscode.screenshot("codelens")
 
 
 def test_the_security_view_groups_a_finding_under_its_severity_with_its_cwe(vscode: VSCode) -> None:
@@ -285,3 +303,46 @@ def test_a_conflict_between_two_writers_is_resolved_from_the_conflicts_view(vsco
     assert not b.list_conflicts().conflicts
     vscode.call("waitNoTreeRow", "Conflicts", Path(path).name, 60_000)
     vscode.screenshot("conflict-resolved")
+
+
+def wait_for_diff(vscode: VSCode, original: str, modified: str, timeout: float = 60) -> dict[str, Any]:
+    """The active diff editor once its sides hold ``original`` and ``modified`` (an earlier diff may show first)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        diff: dict[str, Any] = vscode.call("diffEditorText")
+        if original in diff["original"] and modified in diff["modified"]:
+            return diff
+        assert time.monotonic() < deadline, f"no diff of {original!r} ↔ {modified!r} after {timeout} s: {diff}"
+        time.sleep(0.5)
+
+
+def test_take_theirs_resolves_a_second_conflict_by_keeping_what_is_on_disk(vscode: VSCode) -> None:
+    path = "shop/orders.py"
+    c, d = Workspace(vscode.workspace, client_id="agent-c"), Workspace(vscode.workspace, client_id="agent-d")
+    read_c, read_d = c.read(path), d.read(path)
+    assert read_c.version == read_d.version and read_c.content is not None and read_d.content is not None
+    docstring = read_c.content.splitlines(keepends=True)[0]
+    theirs = read_c.content.replace(docstring, '"""Order handling, as agent-c left it."""\n', 1)  # on disk
+    ours = read_d.content.replace(docstring, '"""Order handling, as agent-d wanted it."""\n', 1)  # conflicts
+    assert c.write(path, theirs).status == "written"
+    conflict = d.write(path, ours)
+    assert conflict.status == "conflict" and conflict.conflict_id
+
+    vscode.call("openContainer", CONTAINER)
+    rows = vscode.call("waitTreeRow", "Conflicts", Path(path).name, 120_000)
+    vscode.call("waitWebviewText", EXTENSION_ID, r"open conflicts:\s*1\b", 60_000)
+    # base ↔ theirs: the base text too comes from the server's devreliab://conflict/{id} resource
+    vscode.call("clickRow", "Conflicts", "base ↔ theirs")
+    wait_for_diff(vscode, docstring.strip(), "as agent-c left it")
+    row = next(r for r in rows if Path(path).name in r["label"] + r["aria"])
+    assert "agent-d" in row["label"] + row["description"] + row["aria"], row
+    vscode.call("rowAction", "Conflicts", row["label"], "Take Theirs")
+
+    deadline = time.monotonic() + 60
+    while d.list_conflicts().conflicts:
+        assert time.monotonic() < deadline, f"conflict {conflict.conflict_id} still open 60 s after Take Theirs"
+        time.sleep(0.25)
+    assert (vscode.workspace / path).read_text() == theirs  # the disk kept, agent-d's text dropped
+    vscode.call("waitNoTreeRow", "Conflicts", Path(path).name, 60_000)
+    vscode.call("waitWebviewText", EXTENSION_ID, r"open conflicts:\s*0\b", 60_000)
+    vscode.screenshot("conflict-theirs")

@@ -299,6 +299,34 @@ class Workbench {
     return { title, original: await text('original'), modified: await text('modified') };
   }
 
+  /** Waits until the active editor shows a code lens containing `text` right above the line containing
+   *  `lineText` (both rendered, the lens's bottom within two line heights above the line's top):
+   *  {lens, gap} with the lens's text and the gap in pixels. */
+  async waitCodeLensAbove(text, lineText, timeout = DEFAULT_TIMEOUT) {
+    const editor = this.page.locator('.editor-group-container.active .monaco-editor').first();
+    await editor.waitFor({ state: 'visible', timeout });
+    return await this.until(`a code lens "${text}" above the line "${lineText}"`, async () => {
+      const seen = await editor.evaluate((root, [text, lineText]) => {
+        const box = (el) => {
+          const r = el.getBoundingClientRect();
+          return { top: r.top, bottom: r.bottom, height: r.height };
+        };
+        const editorBox = box(root);
+        const visible = (b) => b.height > 0 && b.top >= editorBox.top && b.bottom <= editorBox.bottom;
+        const lenses = [...root.querySelectorAll('.codelens-decoration')]
+          .map((el) => ({ text: el.textContent.replace(/\u00a0/g, ' ').trim(), ...box(el) }));
+        const lines = [...root.querySelectorAll('.view-lines .view-line')]
+          .map((el) => ({ text: el.textContent.replace(/\u00a0/g, ' '), ...box(el) }))
+          .filter((l) => l.text.includes(lineText));
+        return { lenses: lenses.filter((l) => visible(l)), lines: lines.filter((l) => visible(l)) };
+      }, [text, lineText]);
+      const line = seen.lines[0];
+      const lens = line && seen.lenses.find((l) => l.text.includes(text) && l.bottom <= line.top + 2 && line.top - l.bottom < 2 * line.height);
+      if (lens) return { lens: lens.text, gap: line.top - lens.bottom };
+      throw new Error(`code lenses ${JSON.stringify(seen.lenses)}, lines ${JSON.stringify(seen.lines)}`);
+    }, timeout, 500);
+  }
+
   async activeEditorText() {
     return await this.page.locator('.editor-instance .view-lines').first().innerText();
   }
