@@ -112,7 +112,7 @@ class StateStore:
         self.dir = root / STATE_DIR
         self.path = self.dir / DB_NAME
         self._local = threading.local()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # rebuild() may run inside _replaced()
         self._generation = 0
         self._conns_lock = threading.Lock()
         self._open: list[sqlite3.Connection] = []  # every thread's connection, so close() can close them all
@@ -224,10 +224,31 @@ class StateStore:
                 conn.close()
 
     # -- use ---------------------------------------------------------------------------------------------
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _replaced(self) -> None:
+        """The file this process's connections use was deleted or replaced (a rebuild elsewhere, a person
+        cleaning up): those connections would keep writing a file no other process sees. Create the store
+        again if it is missing, and reconnect every thread."""
+        with self._lock:
+            if self._identity() is None:
+                log.warning("state store %s was deleted while in use; creating a new one", self.path)
+                self._prepare_dir()
+                self._open_checked()
+            self._drop_connections()
+
     @property
     def conn(self) -> sqlite3.Connection:
         """This thread's connection (autocommit; use ``transaction()`` for atomic groups)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if (conn is not None and getattr(self._local, "generation", -1) == self._generation
+                and getattr(self._local, "identity", None) != self._identity()):
+            self._replaced()
         if conn is None or getattr(self._local, "generation", -1) != self._generation:
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -237,6 +258,7 @@ class StateStore:
                 self._open.append(conn)
             self._local.conn = conn
             self._local.generation = self._generation
+            self._local.identity = self._identity()
         return conn
 
     @contextlib.contextmanager

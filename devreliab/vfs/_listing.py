@@ -34,6 +34,14 @@ def _ancestor_rules(sandbox: Sandbox, rp: ResolvedPath) -> list[Rule]:
     return rules
 
 
+def _is_text(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _type(mode: int) -> EntryType:
     if stat.S_ISLNK(mode):
         return "symlink"
@@ -64,6 +72,8 @@ def list_directory(sandbox: Sandbox, rp: ResolvedPath, *, depth: int, include_hi
                 name = item.name
                 rel = "/".join((*parts, name))
                 if (not include_hidden and name.startswith(".")) or excluded(name, rel, excludes):
+                    continue
+                if not _is_text(name):  # not UTF-8: cannot be named in an answer (nor resolved)
                     continue
                 try:
                     st = item.stat(follow_symlinks=False)

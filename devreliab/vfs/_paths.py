@@ -16,7 +16,7 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -60,6 +60,16 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def _check_text(given: str, name: str) -> None:
+    """Refuse a name that is not UTF-8 text (a lone surrogate, or bytes decoded with surrogate escapes):
+    it could not be recorded in the journal nor named in an answer."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidPath(f"{given!r}: the name is not valid UTF-8; devreliab works with file names that are "
+                          "text. Rename the file") from None
+
+
 class Sandbox:
     """Resolves and opens paths inside one root directory."""
 
@@ -86,6 +96,7 @@ class Sandbox:
             raise InvalidPath(f"{given!r}: the path contains a null byte; remove it")
         if given == "":
             given = "."
+        _check_text(given, given)
         joined = self.joined(given)
         lexical = os.path.normpath(joined)
         if not self._inside(lexical):
@@ -103,6 +114,7 @@ class Sandbox:
                 "symlinks may only point inside the workspace"
             )
         rel = os.path.relpath(real, self.root_str)
+        _check_text(given, rel)
         if for_write:
             if rel == ".":
                 raise InvalidPath(f"{given!r} is the workspace root itself, not a file")
@@ -212,8 +224,12 @@ def temp_name(name: str) -> str:
     return f"{TEMP_PREFIX}{digest}{TEMP_SUFFIX}"
 
 
-def atomic_write(dir_fd: int, name: str, data: bytes, mode: int | None, *, sync_dir: bool = True) -> None:
+def atomic_write(dir_fd: int, name: str, data: bytes, mode: int | None, *, sync_dir: bool = True,
+                 before_rename: Callable[[], None] | None = None) -> None:
     """Write ``data`` as ``name`` in ``dir_fd`` atomically and durably; keep ``mode`` when given.
+
+    ``before_rename`` runs once the temp file is complete and fsynced, just before it replaces the target; if it
+    raises, the temp file is removed and the target is untouched.
 
     A temp file in the same directory is written and fsynced, renamed over the target and the directory
     fsynced (here, or by the caller with ``sync_dir=False``), so a crash at any point leaves either the old or
@@ -238,6 +254,8 @@ def atomic_write(dir_fd: int, name: str, data: bytes, mode: int | None, *, sync_
             os.fsync(fd)
         finally:
             os.close(fd)
+        if before_rename is not None:
+            before_rename()
         os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         with contextlib.suppress(OSError):

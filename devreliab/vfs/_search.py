@@ -81,6 +81,8 @@ class _Collector:
             self.path = path
             self.before.clear()
             self.last = None
+        if not _is_text(path):  # a name that is not UTF-8 cannot be named in an answer (nor resolved)
+            return True
         head = _HEAD.match(rest)
         if head is None:
             return True
@@ -104,6 +106,14 @@ class _Collector:
         self.before.clear()
         self.matches.append(self.last)
         return True
+
+
+def _is_text(name: bytes) -> bool:
+    try:
+        name.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _clip(line: bytes) -> str:

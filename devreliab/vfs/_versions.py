@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .._errors import StateStoreError
 from .._store import StateStore
 
 T = TypeVar("T")
@@ -59,6 +60,8 @@ class VersionStore:
         self._since_prune = max_bytes  # check on the first write
 
     def _run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
+        """``fn`` in a transaction (or on the plain connection); a damaged store is rebuilt and ``fn`` retried
+        once. A store that cannot be used (disk full, I/O error, no permission) is a StateStoreError."""
         for attempt in range(2):
             try:
                 if write:
@@ -66,8 +69,10 @@ class VersionStore:
                         return fn(conn)
                 return fn(self.store.conn)
             except sqlite3.DatabaseError as exc:
-                if attempt or isinstance(exc, sqlite3.IntegrityError) or "locked" in str(exc):
+                if isinstance(exc, sqlite3.IntegrityError):
                     raise
+                if attempt or "locked" in str(exc):
+                    raise StateStoreError(f"the state store {self.store.path} cannot be used: {exc}") from exc
                 self.store.rebuild(str(exc))
         raise AssertionError("unreachable")
 
@@ -149,24 +154,30 @@ class VersionStore:
 
     # -- journal ------------------------------------------------------------------------------------------
     def record_write(self, path: str, before: str | None, after: str, data: bytes, client: str,
-                     action: str) -> None:
-        """Store the written version and append a journal row, in one transaction."""
+                     action: str) -> int:
+        """Store the written version and append a journal row, in one transaction; the row's id."""
         now = time.time()
 
-        def go(conn: sqlite3.Connection) -> None:
+        def go(conn: sqlite3.Connection) -> int:
             conn.execute(
                 "INSERT INTO vfs_blobs(version, data, size, used) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(version) DO UPDATE SET used = excluded.used",
                 (after, data, len(data), now),
             )
-            conn.execute(
+            cursor = conn.execute(
                 "INSERT INTO vfs_journal(path, before, after, client, time, action) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (path, before, after, client, now, action),
             )
+            return int(cursor.lastrowid or 0)
 
-        self._run(go)
+        row_id = self._run(go)
         self._count(len(data))
+        return row_id
+
+    def drop_journal(self, row_id: int) -> None:
+        """Remove a journal row whose write did not happen after all."""
+        self._run(lambda conn: conn.execute("DELETE FROM vfs_journal WHERE id = ?", (row_id,)))
 
     def history(self, path: str, limit: int) -> list[JournalRow]:
         rows = self._run(

@@ -8,6 +8,7 @@ conflicts, locks) lives in the state store under ``.devreliab/``; the content ca
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import socket
@@ -25,6 +26,7 @@ from .._errors import (
     FileNotFound,
     FileTooLarge,
     InvalidPath,
+    StateStoreError,
     VersionNotFound,
     VersionRequired,
     WorkspaceError,
@@ -79,6 +81,7 @@ DEFAULT_VERSIONS_MAX_BYTES: Final = 256 * 1024 * 1024
 DEFAULT_RACY_WINDOW_S: Final = 2.0
 
 PathArg = str | os.PathLike[str]
+log = logging.getLogger("devreliab.vfs")
 
 def _fsync_and_close(fd: int) -> None:
     try:
@@ -212,8 +215,12 @@ class Workspace:
                                        count_lines(text) if text is not None else 0)
         self._cache.put(given, entry)
         if text is not None and version not in self._stored:
-            self._versions.remember(version, data)
-            self._stored[version] = True
+            try:
+                self._versions.remember(version, data)
+            except StateStoreError as exc:  # a read still works; a write based on it merges against ""
+                log.warning("%r: the version read could not be stored: %s", given, exc)
+            else:
+                self._stored[version] = True
         return entry
 
     def _entry(self, path: PathArg) -> tuple[str, Entry]:
@@ -308,7 +315,6 @@ class Workspace:
 
     def _guarded_write(self, rp: ResolvedPath, decide: Callable[[_Disk], _Plan], action: str) -> WriteResult:
         sync_fd: int | None = None  # the directory to fsync once the lock is released
-        written = False
         try:
             with self._locks.hold(rp.rel), self._sandbox.parent_dir(rp, create=True) as dir_fd:
                 disk = self._read_disk(rp, dir_fd)
@@ -324,10 +330,28 @@ class Workspace:
                             f"{rp.given!r}: the new content is {len(plan.data)} bytes, over the "
                             f"{self._max_file}-byte limit; nothing was written")
                     new_version = version_of(plan.data)
-                    atomic_write(dir_fd, rp.parts[-1], plan.data, disk.st.st_mode if disk.st else None,
-                                 sync_dir=False)
+                    # The version and its journal row are recorded once the temp file is complete and before it
+                    # replaces the file: a full disk fails the temp file or the store first, and either way
+                    # nothing is written and nothing journalled. Only a failing rename takes the row back.
+                    rows: list[int] = []
+                    version, data, before = new_version, plan.data, disk.version
+
+                    def record() -> None:
+                        try:
+                            rows.append(self._versions.record_write(rp.rel, before, version, data,
+                                                                    self.client_id, action))
+                        except StateStoreError as exc:
+                            raise StateStoreError(f"{rp.given!r}: nothing was written: {exc}") from exc
+
+                    try:
+                        atomic_write(dir_fd, rp.parts[-1], plan.data, disk.st.st_mode if disk.st else None,
+                                     sync_dir=False, before_rename=record)
+                    except BaseException:
+                        if rows:
+                            with contextlib.suppress(StateStoreError):
+                                self._versions.drop_journal(rows[0])
+                        raise
                     sync_fd = os.dup(dir_fd)
-                    written = True
             # The rename is visible to everyone at once; making it durable need not hold up the next writer
             # (a crash leaves one complete version either way), so the directory is fsynced after the lock is
             # released; this call returns only once it is.
@@ -335,11 +359,6 @@ class Workspace:
                 fd, sync_fd = sync_fd, None
                 _fsync_and_close(fd)
             assert new_version is not None
-            if written:
-                # Outside the lock too: every other client that bases a write on this version has read it, and
-                # a read stores what it read; this client's own next write comes after this line.
-                self._versions.record_write(rp.rel, disk.version, new_version, plan.data, self.client_id,
-                                            action)
             self._stored[new_version] = True
             self._last_read[rp.rel] = new_version
             # Not cached: a file written this instant is racily clean and would be re-hashed on the next read.
