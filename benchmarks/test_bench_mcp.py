@@ -292,8 +292,8 @@ def test_read_300_different_files(benchmark: Any, servers: Servers, tree: Path, 
 async def _append_guarded(agent: Agent, path: str, lines: list[str], stats: dict[str, int]) -> None:
     for line in lines:
         while True:
-            data = data_of(await agent.acall(agent.read(path)))
-            written = data_of(await agent.acall(agent.write(path, data["content"] + line, data["version"])))
+            read = await agent.acall(agent.read(path))
+            written = data_of(await agent.acall(agent.write(path, text_of(read) + line, data_of(read)["version"])))
             stats[written["status"]] = stats.get(written["status"], 0) + 1
             if written["status"] != "conflict":
                 break

@@ -9,11 +9,13 @@ JSON (``read_file`` answers with the file's text itself, which is what the model
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
@@ -170,21 +172,28 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- reading ---------------------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Read a file", description=(
-        "Read a text file of the workspace. Returns its content, version (sha256:…), encoding, line_ending and "
-        "total_lines. Read only what you need: start_line/end_line give a range (total_lines is still the whole "
-        "file). To re-check a file you already have, pass if_version=<the version you hold>: if the file did "
-        "not change the answer is {unchanged: true} without content. The version you read is remembered as the "
+        "Read a text file of the workspace. The answer's text is the file's text (once); its structured content "
+        "has path, version (sha256:…), encoding, line_ending and total_lines. Read only what you need: "
+        "start_line/end_line give a range (total_lines is still the whole file). To re-check a file you already "
+        "have, pass if_version=<the version you hold>: if the file did not change the answer is "
+        "{unchanged: true} without text. The version you read is remembered as the "
         "base of your next write_file/edit_file to that file. Binary files are refused (use file_info)."))
-    def read_file(
+    async def read_file(
         path: FilePath,
         start_line: StartLine = None,
         end_line: EndLine = None,
         if_version: IfVersion = None,
     ) -> Annotated[CallToolResult, ReadFileResult]:
-        r = state.ws.read(path, start_line=start_line, end_line=end_line, if_version=if_version)
+        ws = state.ws
+        # A cache hit is answered on the event loop (one stat); a real read runs on a worker thread.
+        r = ws.read_cached(path, start_line=start_line, end_line=end_line, if_version=if_version)
+        if r is None:
+            r = await anyio.to_thread.run_sync(functools.partial(
+                ws.read, path, start_line=start_line, end_line=end_line, if_version=if_version))
         out = ReadFileResult(path=r.path, version=r.version, unchanged=True if r.unchanged else None,
-                             content=r.content, encoding=r.encoding, line_ending=r.line_ending,
-                             total_lines=r.total_lines)
+                             encoding=r.encoding, line_ending=r.line_ending, total_lines=r.total_lines)
+        # The text travels once, as the answer's text: a second copy in structuredContent would double the
+        # bytes (and the client's parsing) of every read, and the tokens of clients that show both.
         return _answer(out, None if r.unchanged else r.content)
 
     @tool(READ_ONLY, title="Read several files", description=(

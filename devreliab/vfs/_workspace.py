@@ -231,6 +231,22 @@ class Workspace:
         With ``if_version`` equal to the current version the answer is ``unchanged=True`` without content.
         """
         given, entry = self._entry(path)
+        return self._read_answer(given, entry, start_line, end_line, if_version)
+
+    def read_cached(self, path: PathArg, *, start_line: int | None = None, end_line: int | None = None,
+                    if_version: str | None = None) -> ReadResult | None:
+        """``read``'s answer when the cache has the file as it is on disk (one ``stat``, no read, no store
+        access: cheap enough for an event loop); None when a real ``read`` is needed."""
+        given = os.fspath(path)
+        if not isinstance(given, str) or "\x00" in given:
+            return None
+        entry = self._cache.lookup(given, self._sandbox.joined(given), count_miss=False)
+        if entry is None:
+            return None
+        return self._read_answer(given, entry, start_line, end_line, if_version)
+
+    def _read_answer(self, given: str, entry: Entry, start_line: int | None, end_line: int | None,
+                     if_version: str | None) -> ReadResult:
         self._last_read[entry.rel] = entry.version
         if if_version is not None and if_version == entry.version:
             return ReadResult(path=entry.rel, version=entry.version, unchanged=True)

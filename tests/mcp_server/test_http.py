@@ -80,8 +80,8 @@ async def test_the_sdk_client_lists_and_calls_tools_over_http(http_server: HttpS
         tools = (await client.list_tools()).tools
         result = await client.call_tool("read_file", {"path": "README.md"})
     assert {t.name for t in tools} == TOOLS
-    assert result.structured_content is not None
-    assert result.structured_content["content"] == "# demo\nhello world\n"
+    assert result.structured_content is not None and result.structured_content["version"].startswith("sha256:")
+    assert result.content[0].text == "# demo\nhello world\n"  # type: ignore[union-attr]
 
 
 def test_a_request_from_a_foreign_origin_is_refused(http_server: HttpServer) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mcp import Client, StdioServerParameters
 
+from mcp_server._stdio import MAX_LINE_BYTES
 from tests.conftest import run_cli
 
 from .conftest import StdioServer, serve_env
@@ -18,7 +22,8 @@ def test_the_process_answers_initialize_tools_list_and_calls(stdio_server: Stdio
     tools = stdio_server.ask("tools/list")["result"]["tools"]
     assert {t["name"] for t in tools} == TOOLS
     read = stdio_server.call_tool("read_file", path="README.md")
-    assert read["structuredContent"]["content"] == "# demo\nhello world\n"
+    assert read["content"][0]["text"] == "# demo\nhello world\n"
+    assert read["structuredContent"]["total_lines"] == 2
     written = stdio_server.call_tool("write_file", path="out.txt", content="from stdio\n")
     assert written["structuredContent"]["status"] == "created"
     assert (root / "out.txt").read_text() == "from stdio\n"
@@ -79,3 +84,63 @@ def test_serve_with_a_root_that_is_not_a_directory_exits_with_a_usage_error(tmp_
 def test_serve_refuses_remote_only_options_without_http(tmp_path: Path) -> None:
     run = run_cli("serve", "--root", tmp_path, "--token", "t", cwd=tmp_path)
     assert run.code == 2 and "--http" in run.err
+
+
+# -- the wire: pipes are served by the event loop, anything else by threads ---------------------------------
+def _script(*messages: dict[str, Any]) -> bytes:
+    return b"".join(json.dumps(m).encode() + b"\n" for m in messages)
+
+
+HANDSHAKE = (
+    {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+     "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}},
+    {"jsonrpc": "2.0", "method": "notifications/initialized"},
+)
+
+
+def test_stdin_and_stdout_that_are_regular_files_are_served_too(root: Path, tmp_path: Path) -> None:
+    """A script of requests in a file, answers into a file (no pipes): every request is answered and the
+    process exits 0 at the end of the script."""
+    script = tmp_path / "requests.jsonl"
+    script.write_bytes(_script(*HANDSHAKE, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                                            "params": {"name": "read_file", "arguments": {"path": "README.md"}}}))
+    answers = tmp_path / "answers.jsonl"
+    with open(script, "rb") as stdin, open(answers, "wb") as stdout:
+        proc = subprocess.run([sys.executable, "-m", "devreliab", "serve", "--root", str(root)], stdin=stdin,
+                              stdout=stdout, stderr=subprocess.PIPE, env=serve_env(), timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
+    by_id = {m.get("id"): m for m in map(json.loads, answers.read_text().splitlines())}
+    assert by_id[2]["result"]["content"][0]["text"] == "# demo\nhello world\n"
+
+
+def test_a_client_that_stops_reading_stops_the_server_quietly(root: Path) -> None:
+    """The client closes its end of the server's stdout (it crashed, say) but not stdin: the server notices at
+    its next answer and exits instead of serving nobody, with no traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "devreliab", "serve", "--root", str(root)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=serve_env())
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(_script(*HANDSHAKE))
+        proc.stdin.flush()
+        assert json.loads(proc.stdout.readline())["id"] == 1
+        proc.stdout.close()
+        proc.stdin.write(_script({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}))
+        proc.stdin.flush()
+        assert proc.wait(timeout=60) == 0
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        assert "Traceback" not in stderr, stderr
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_line_over_the_size_limit_is_refused_and_the_next_message_is_served(root: Path) -> None:
+    server = StdioServer(root)
+    try:
+        server.initialize()
+        server.send_raw(b'{"jsonrpc": "2.0", "id": 99, "params": "' + b"x" * (MAX_LINE_BYTES + 1) + b'"}\n')
+        rejected = server.next_message(timeout=120)
+        assert rejected["id"] is None and str(MAX_LINE_BYTES) in rejected["error"]["message"], rejected
+        assert server.ask("tools/list")["result"]["tools"]
+    finally:
+        server.kill()

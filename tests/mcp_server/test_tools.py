@@ -66,17 +66,25 @@ async def test_read_file_returns_content_version_and_format(root: Path) -> None:
         result = await call(client, "read_file", path="README.md")
     data = result.structured_content
     assert data is not None
-    assert data["content"] == "# demo\nhello world\n"
     assert data["version"].startswith("sha256:")
     assert (data["encoding"], data["line_ending"], data["total_lines"]) == ("utf-8", "lf", 2)
-    assert result.content[0].text == "# demo\nhello world\n"  # type: ignore[union-attr]
+    assert [c.text for c in result.content] == ["# demo\nhello world\n"]  # type: ignore[union-attr]
+    assert "content" not in data  # the text travels once
+
+
+async def test_read_file_sends_the_text_once(root: Path) -> None:
+    (root / "big.txt").write_text("a line of text\n" * 5000)
+    async with connect(root) as client:
+        result = await call(client, "read_file", path="big.txt")
+    wire = result.model_dump_json(by_alias=True, exclude_none=True)
+    assert wire.count("a line of text") == 5000
 
 
 async def test_read_file_with_a_line_range_returns_only_those_lines(root: Path) -> None:
     async with connect(root) as client:
-        data = await ok(client, "read_file", path="README.md", start_line=2, end_line=2)
-    assert data["content"] == "hello world\n"
-    assert data["total_lines"] == 2
+        result = await call(client, "read_file", path="README.md", start_line=2, end_line=2)
+    assert result.content[0].text == "hello world\n"  # type: ignore[union-attr]
+    assert result.structured_content is not None and result.structured_content["total_lines"] == 2
 
 
 async def test_read_file_with_the_current_version_answers_unchanged_without_content(root: Path) -> None:
