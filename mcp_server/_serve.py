@@ -26,7 +26,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from devreliab import DevreliabError
 from devreliab.monitor import PerformanceMonitor
 
-from ._server import create_server
+from ._lane import ReadLane
+from ._lane import enabled as lane_enabled
+from ._server import build_server, create_server
 from ._stdio import run_stdio
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -65,7 +67,7 @@ class HttpAddress:
 
 def serve_stdio(root: str) -> int:
     """Serve over stdin/stdout until stdin closes or SIGTERM/SIGINT; 0 on a clean shutdown."""
-    server = create_server(root)
+    built = build_server(root)
 
     async def main() -> None:
         async with anyio.create_task_group() as tg:
@@ -77,7 +79,8 @@ def serve_stdio(root: str) -> int:
                         return
 
             tg.start_soon(stop_on_signal)
-            await run_stdio(server)
+            lane = ReadLane(built.server, built.state, built.roots) if lane_enabled() else None
+            await run_stdio(built.server, lane)
             tg.cancel_scope.cancel()
 
     anyio.run(main)

@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -53,6 +54,28 @@ def create_server(
     duration and outcome. ``per_session``: each session is its own client (its own memory of the versions it
     read), as several HTTP clients share one process. ``monitor``: the performance monitor fed by that hook and
     sampling into the state store (True: a new one; False: none)."""
+    return build_server(root, on_tool_call=on_tool_call, client_id=client_id, per_session=per_session,
+                        monitor=monitor).server
+
+
+@dataclass(frozen=True)
+class Built:
+    """A server and the parts of it a transport may use directly (stdio's read lane)."""
+
+    server: MCPServer[ServerState]
+    state: ServerState
+    roots: Roots
+
+
+def build_server(
+    root: str | os.PathLike[str],
+    *,
+    on_tool_call: Iterable[ToolCallHook] = (),
+    client_id: str | None = None,
+    per_session: bool = False,
+    monitor: PerformanceMonitor | bool = True,
+) -> Built:
+    """``create_server``, with its state and roots."""
     if monitor is True:
         monitor = PerformanceMonitor(root)
     state = ServerState(root=os.fspath(root), hooks=list(on_tool_call), per_session=per_session,
@@ -110,7 +133,7 @@ def create_server(
     server.middleware.append(tool_call_middleware(state))
     _tools.register(server, state)
     _register_resources(server, state)
-    return server
+    return Built(server, state, roots)
 
 
 def _register_resources(server: MCPServer[Any], state: ServerState) -> None:

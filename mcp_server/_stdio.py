@@ -1,4 +1,4 @@
-"""The stdio transport: the SDK's ``stdio_server`` fed by the event loop's own pipe I/O.
+"""The stdio transport: JSON-RPC lines on stdin and stdout, read and written by the event loop.
 
 The SDK reads stdin and writes stdout through anyio's file wrappers, which run every ``readline``, ``write``
 and ``flush`` on a worker thread: three thread hand-overs per request before the tool even runs, each one a
@@ -29,10 +29,20 @@ import anyio.lowlevel
 import anyio.to_thread
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp.server.mcpserver import MCPServer
-from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
-from mcp_types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, JSONRPCRequest, JSONRPCResponse, RequestId
+from mcp_types import (
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    ErrorData,
+    JSONRPCError,
+    JSONRPCRequest,
+    JSONRPCResponse,
+    RequestId,
+    jsonrpc_message_adapter,
+)
 from pydantic import ValidationError
+
+from ._lane import ReadLane
 
 log = logging.getLogger("devreliab.mcp")
 EOF_GRACE_S = 30.0
@@ -248,43 +258,74 @@ def _rejection(exc: Exception) -> SessionMessage:
     return SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=code, message=text)))
 
 
-async def run_stdio(server: MCPServer[Any]) -> None:
-    """The SDK's stdio transport with three changes: the wire is read and written by the event loop (see the
-    module docstring); a line that is not JSON-RPC is answered with a JSON-RPC error (the SDK drops it
-    silently); and when stdin closes, the requests already received are answered (within ``EOF_GRACE_S``)
-    before the server stops."""
+async def run_stdio(server: MCPServer[Any], lane: ReadLane | None = None) -> None:
+    """Serve ``server`` over stdin/stdout until stdin closes (the requests already received are answered
+    first, within ``EOF_GRACE_S``) or the client stops reading.
+
+    What the SDK's ``stdio_server`` does, with fewer hand-overs (one task parses lines into the server, one
+    writes its answers), plus: the wire is read and written by the event loop (see the module docstring); a
+    line that is not JSON-RPC is answered with a JSON-RPC error (the SDK drops it silently); and ``lane``, when
+    given, answers plain ``read_file`` calls itself (see ``_lane``)."""
     lowlevel = server._lowlevel_server  # the SDK's own in-memory transport reaches it the same way
     pending: set[RequestId] = set()
-    async with _wire() as (lines, out), stdio_server(stdin=cast(Any, lines), stdout=cast(Any, out)) as (
-            stdin_stream, stdout_stream):
+    async with _wire() as (lines, out):
         to_server, server_in = anyio.create_memory_object_stream[SessionMessage | Exception](0)
         server_out, from_server = anyio.create_memory_object_stream[SessionMessage](0)
 
+        async def send(line: str) -> bool:
+            try:
+                await out.write(line + "\n")
+                await out.flush()
+            except anyio.ClosedResourceError:
+                return False  # the client stopped reading; _wire stops the server
+            return True
+
+        async def by_lane(message: JSONRPCRequest, arguments: dict[str, Any]) -> None:
+            assert lane is not None
+            try:
+                line = await lane.answer(message, arguments)
+            except Exception:  # a bug of the lane must cost one detour, not the server
+                log.exception("read lane failed; the SDK answers request %r", message.id)
+                line = None
+            if line is None:  # a refusal: the SDK answers it, with its own words
+                await to_server.send(SessionMessage(message))
+                return
+            await send(line)
+            pending.discard(message.id)
+
         async def inbound() -> None:
-            async with to_server:
-                async for item in stdin_stream:
-                    if isinstance(item, Exception):
-                        await stdout_stream.send(_rejection(item))
+            async with to_server, anyio.create_task_group() as lanes:
+                async for line in lines:
+                    try:
+                        message = jsonrpc_message_adapter.validate_json(line, by_name=False)
+                    except ValidationError as exc:
+                        await send(_rejection(exc).message.model_dump_json(by_alias=True, exclude_unset=True))
                         continue
-                    if isinstance(item.message, JSONRPCRequest):
-                        pending.add(item.message.id)
-                    await to_server.send(item)
+                    if isinstance(message, JSONRPCRequest):
+                        pending.add(message.id)
+                    if lane is not None:
+                        lane.saw_client(message)
+                        arguments = lane.arguments(message)
+                        if arguments is not None and isinstance(message, JSONRPCRequest):
+                            lanes.start_soon(by_lane, message, arguments)
+                            continue
+                    await to_server.send(SessionMessage(message))
                 with anyio.move_on_after(EOF_GRACE_S):
                     while pending:
                         await anyio.sleep(0.01)
 
         async def outbound() -> None:
             async with from_server:
-                async for message in from_server:
-                    if isinstance(message.message, JSONRPCResponse | JSONRPCError):
-                        pending.discard(message.message.id)
-                    try:
-                        await stdout_stream.send(message)
-                    except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                        tg.cancel_scope.cancel()  # the writer is gone: the client stopped reading
+                async for item in from_server:
+                    message = item.message
+                    if isinstance(message, JSONRPCResponse | JSONRPCError):
+                        pending.discard(message.id)
+                    if lane is not None:
+                        lane.saw_server(message)
+                    if not await send(message.model_dump_json(by_alias=True, exclude_unset=True)):
                         return
 
-        async with stdout_stream, anyio.create_task_group() as tg:  # closing stdout_stream ends its writer
+        async with anyio.create_task_group() as tg:
             tg.start_soon(inbound)
             tg.start_soon(outbound)
             async with server_out:

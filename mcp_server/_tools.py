@@ -60,6 +60,7 @@ from ._models import (
 from ._state import ServerState
 
 MAX_LINE_CHARS = 400
+INLINE_READ_BYTES = 256 * 1024  # files up to this size are read on the event loop
 MAX_FINDINGS = 50
 MAX_RECOMMENDATIONS = 20
 MAX_HOTSPOTS = 10
@@ -141,6 +142,22 @@ def _disk_bytes(ws: Workspace, given: str, limit: int) -> bytes | None:
         return None
 
 
+async def read_answer(ws: Workspace, path: str, start_line: int | None = None, end_line: int | None = None,
+                      if_version: str | None = None) -> CallToolResult:
+    """read_file's answer (raises DevreliabError for a refusal). A cache hit or a small file is read on the
+    event loop (a thread hand-over would cost more than the read); a bigger file on a worker thread."""
+    r = ws.read_cached(path, start_line=start_line, end_line=end_line, if_version=if_version,
+                       load_up_to=INLINE_READ_BYTES)
+    if r is None:
+        r = await anyio.to_thread.run_sync(functools.partial(
+            ws.read, path, start_line=start_line, end_line=end_line, if_version=if_version))
+    out = ReadFileResult(path=r.path, version=r.version, unchanged=True if r.unchanged else None,
+                         encoding=r.encoding, line_ending=r.line_ending, total_lines=r.total_lines)
+    # The text travels once, as the answer's text: a second copy in structuredContent would double the
+    # bytes (and the client's parsing) of every read, and the tokens of clients that show both.
+    return _answer(out, None if r.unchanged else r.content)
+
+
 def register(server: MCPServer[Any], state: ServerState) -> None:
     """Add every tool to ``server``; they reach the workspace through ``state``."""
 
@@ -184,17 +201,7 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         end_line: EndLine = None,
         if_version: IfVersion = None,
     ) -> Annotated[CallToolResult, ReadFileResult]:
-        ws = state.ws
-        # A cache hit is answered on the event loop (one stat); a real read runs on a worker thread.
-        r = ws.read_cached(path, start_line=start_line, end_line=end_line, if_version=if_version)
-        if r is None:
-            r = await anyio.to_thread.run_sync(functools.partial(
-                ws.read, path, start_line=start_line, end_line=end_line, if_version=if_version))
-        out = ReadFileResult(path=r.path, version=r.version, unchanged=True if r.unchanged else None,
-                             encoding=r.encoding, line_ending=r.line_ending, total_lines=r.total_lines)
-        # The text travels once, as the answer's text: a second copy in structuredContent would double the
-        # bytes (and the client's parsing) of every read, and the tokens of clients that show both.
-        return _answer(out, None if r.unchanged else r.content)
+        return await read_answer(state.ws, path, start_line, end_line, if_version)
 
     @tool(READ_ONLY, title="Read several files", description=(
         "Read up to 50 text files in one call. Returns results: one entry per path, in order, each either like "
