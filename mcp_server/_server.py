@@ -29,7 +29,7 @@ from devreliab.vfs import Workspace
 
 from . import _tools
 from ._errors import message
-from ._notify import CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
+from ._notify import CONFLICT_PREFIX, CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
 from ._roots import Roots
 from ._state import ServerState, ToolCallHook, tool_call_middleware
 
@@ -157,6 +157,16 @@ def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
     def conflicts() -> str:
         listing = state.ws.list_conflicts()
         return json.dumps({"conflicts": [c.to_dict() for c in listing.conflicts]})
+
+    @server.resource(CONFLICT_PREFIX + "{conflict_id}", name="conflict", mime_type="application/json",
+                     description="One conflict in full (ID from list_conflicts): its summary and the texts of base "
+                     "(what both sides started from), theirs (the disk at the time), ours (the write that "
+                     "conflicted) and merged (with <<<<<<< / >>>>>>> markers), for a three-way view.")
+    def conflict(conflict_id: str) -> str:
+        try:
+            return json.dumps(state.ws.show_conflict(conflict_id).to_dict())
+        except DevreliabError as exc:
+            raise ResourceError(message(exc)) from exc
 
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "notice": logging.INFO, "warning": logging.WARNING,

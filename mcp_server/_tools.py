@@ -101,6 +101,21 @@ def _answer(model: BaseModel, text: str | None = None) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
+def _grep_lines(found: SearchResultOut) -> str:
+    """search's text: ripgrep's own format, one line per match (``path:line:column:text``; context lines
+    ``path-line-text``), which models read at a glance and which costs about half the JSON's tokens."""
+    lines: list[str] = []
+    for m in found.matches:
+        lines.extend(f"{m.path}-{m.line - len(m.before or ()) + k}-{t}" for k, t in enumerate(m.before or ()))
+        lines.append(f"{m.path}:{m.line}:{m.column}:{m.text}")
+        lines.extend(f"{m.path}-{m.line + 1 + k}-{t}" for k, t in enumerate(m.after or ()))
+    if not found.matches:
+        lines.append("no matches")
+    if found.truncated:
+        lines.append("[truncated: there are more matches; narrow path or glob, or raise max_results]")
+    return "\n".join(lines)
+
+
 def _cut(line: str) -> str:
     return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS] + "…"
 
@@ -280,8 +295,8 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         "Search the contents of workspace files with a regular expression (ripgrep syntax; fixed_strings=true "
         "for plain text), respecting .gitignore. Narrow with path (a directory or file) and glob (e.g. '*.py'). "
         "Returns matches [{path, line, column, text}] (with before/after when context_lines > 0) and "
-        "truncated=true when max_results or the time limit was reached. Cheaper than reading files to find "
-        "something."))
+        "truncated=true when max_results or the time limit was reached; the text answer lists them as "
+        "path:line:column:text, one per line. Cheaper than reading files to find something."))
     def search(
         pattern: Annotated[str, Field(min_length=1, max_length=1000, description="Regex, or text with "
                                       "fixed_strings.")],
@@ -294,10 +309,11 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
     ) -> Annotated[CallToolResult, SearchResultOut]:
         r = state.ws.search(pattern, path=path, glob=glob, fixed_strings=fixed_strings,
                             case_sensitive=case_sensitive, context_lines=context_lines, max_results=max_results)
-        return _answer(SearchResultOut(truncated=r.truncated, matches=[
+        out = SearchResultOut(truncated=r.truncated, matches=[
             SearchMatchOut(path=m.path, line=m.line, column=m.column, text=_cut(m.text),
                            before=[_cut(x) for x in m.before] or None, after=[_cut(x) for x in m.after] or None)
-            for m in r.matches]))
+            for m in r.matches])
+        return _answer(out, _grep_lines(out))
 
     @tool(READ_ONLY, title="File facts", description=(
         "Size, version, mtime, encoding, line_ending and whether a file is binary, without its content. Works "

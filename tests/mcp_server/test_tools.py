@@ -342,6 +342,21 @@ async def test_search_finds_matches_with_line_and_column(root: Path) -> None:
     assert data["truncated"] is False
 
 
+async def test_search_answers_in_ripgreps_format_as_text(root: Path) -> None:
+    (root / "many.txt").write_text("".join(f"hit {i}\n" for i in range(20)))
+    async with connect(root) as client:
+        found = await call(client, "search", pattern="a \\+ b", glob="*.py")
+        context = await call(client, "search", pattern="world", context_lines=1)
+        capped = await call(client, "search", pattern="hit", fixed_strings=True, max_results=2)
+        nothing = await call(client, "search", pattern="no such text anywhere", fixed_strings=True)
+    texts = [r.content[0].text for r in (found, context, capped, nothing)]  # type: ignore[union-attr]
+    assert texts[0] == "src/app.py:2:12:    return a + b"
+    assert texts[1] == "README.md-1-# demo\nREADME.md:2:7:hello world"
+    assert texts[2].splitlines()[:2] == ["many.txt:1:1:hit 0", "many.txt:2:1:hit 1"]
+    assert "truncated" in texts[2].splitlines()[2]
+    assert texts[3] == "no matches"
+
+
 async def test_search_caps_results_and_gives_context_when_asked(root: Path) -> None:
     (root / "many.txt").write_text("".join(f"hit {i}\n" for i in range(20)))
     async with connect(root) as client:
