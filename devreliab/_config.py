@@ -73,6 +73,17 @@ DEFAULTS: Final[dict[str, Any]] = {
     "mcp": {
         "guidance_on_write": True,
     },
+    "monitor": {
+        "sample_interval_ms": 10_000,
+        "raw_retention_s": 3600,
+        "retention_s": 24 * 3600,
+        "max_rows": 200_000,
+        "anomaly_threshold": 6.0,
+        "measure_bytes": True,
+        "otlp_endpoint": None,
+        "otlp_interval_ms": 10_000,
+        "dashboard_refresh_ms": 1000,
+    },
 }
 
 # Keys whose value may be null, and the type they have otherwise.
@@ -82,6 +93,7 @@ NULLABLE: Final[dict[str, type]] = {
     "gates.max_findings.low": int,
     "baseline": str,
     "analysis.jobs": int,
+    "monitor.otlp_endpoint": str,
 }
 
 # Keys whose value must be one of a fixed set.
@@ -103,6 +115,13 @@ MINIMUMS: Final[dict[str, int]] = {
     "analysis.jobs": 1,
     "analysis.max_file_bytes": 1,
     "hotspots.max_commits": 1,
+    "monitor.sample_interval_ms": 100,
+    "monitor.raw_retention_s": 60,
+    "monitor.retention_s": 60,
+    "monitor.max_rows": 1000,
+    "monitor.anomaly_threshold": 2,
+    "monitor.otlp_interval_ms": 100,
+    "monitor.dashboard_refresh_ms": 100,
 }
 
 
@@ -113,6 +132,30 @@ class GateConfig:
     max_findings: dict[str, int | None]
     min_confidence: str
     fail_on_errors: bool
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    """``monitor.*``: the performance monitor of each server process and the dashboard."""
+
+    sample_interval_s: float = 10.0
+    raw_retention_s: float = 3600.0
+    retention_s: float = 24 * 3600.0
+    max_rows: int = 200_000
+    anomaly_threshold: float = 6.0
+    measure_bytes: bool = True
+    otlp_endpoint: str | None = None
+    otlp_interval_s: float = 10.0
+    dashboard_refresh_s: float = 1.0
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any]) -> MonitorConfig:
+        return cls(sample_interval_s=raw["sample_interval_ms"] / 1000, raw_retention_s=float(raw["raw_retention_s"]),
+                   retention_s=float(raw["retention_s"]), max_rows=raw["max_rows"],
+                   anomaly_threshold=float(raw["anomaly_threshold"]), measure_bytes=raw["measure_bytes"],
+                   otlp_endpoint=raw["otlp_endpoint"],
+                   otlp_interval_s=raw["otlp_interval_ms"] / 1000,
+                   dashboard_refresh_s=raw["dashboard_refresh_ms"] / 1000)
 
 
 @dataclass(frozen=True)
@@ -132,6 +175,7 @@ class Config:
     hotspots_max_commits: int
     guidance_on_write: bool
     raw: dict[str, Any]
+    monitor: MonitorConfig = MonitorConfig()
 
     @property
     def all_excludes(self) -> tuple[str, ...]:
@@ -157,6 +201,8 @@ def _check(key: str, value: Any, default: Any, where: str) -> None:
     ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
     if expected is int and isinstance(value, float) and key == "gates.maintainability_above":
         ok = True
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        ok = True  # JSON writes 6.0 as 6
     if not ok:
         raise ConfigError(
             f"{where}: '{key}' must be {_type_name(expected())}, got {json.dumps(value)}"
@@ -262,6 +308,7 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         hotspots_max_commits=raw["hotspots"]["max_commits"],
         guidance_on_write=raw["mcp"]["guidance_on_write"],
         raw=raw,
+        monitor=MonitorConfig.from_raw(raw["monitor"]),
     )
 
 

@@ -67,7 +67,52 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.set_defaults(handler=_cmd_analyze)
     _add_serve(sub)
     _add_health(sub)
+    _add_dashboard(sub)
     return parser
+
+
+DASHBOARD_PORT = 8766
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0..65535, got {value}")
+    return value
+
+
+def _add_dashboard(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dashboard = sub.add_parser(
+        "dashboard",
+        help="the live dashboard of the workspace's servers in a browser",
+        description="Serve a live dashboard at http://HOST:PORT/dashboard: health with reasons and actions, "
+        "latency percentiles per tool, throughput and errors, bytes in and out, the content cache, memory, "
+        "anomalies, forecasts, open conflicts and the quality & security summary of every devreliab server on "
+        "the workspace (from its state store), pushed to the page over a WebSocket. Runs until Ctrl-C.",
+    )
+    dashboard.add_argument("--root", metavar="DIR", help="workspace root (default: nearest dir with "
+                           "devreliab.jsonc or .git, else the current directory)")
+    dashboard.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                           help="address to listen on (default: 127.0.0.1, this machine only)")
+    dashboard.add_argument("--port", type=_port, default=DASHBOARD_PORT, metavar="N",
+                           help=f"port to listen on (default: {DASHBOARD_PORT}; 0: any free port)")
+    dashboard.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (needs a "
+                           "token)")
+    dashboard.add_argument("--token", metavar="TOKEN", help="token the page must be opened with (?token=...; "
+                           "default: $DEVRELIAB_TOKEN)")
+    dashboard.set_defaults(handler=_cmd_dashboard)
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    root = _root_option(args.root)
+    from mcp_server._serve import HttpAddress, serve_dashboard  # lazy: other commands start fast
+
+    host = args.host.strip("[]")
+    return serve_dashboard(str(root), HttpAddress(host, args.port), allow_remote=args.allow_remote,
+                           token=args.token)
 
 
 def _add_health(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

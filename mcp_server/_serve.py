@@ -1,8 +1,10 @@
-"""Running the server: stdio (what MCP clients start) or streamable HTTP at /mcp.
+"""Running the server: stdio (what MCP clients start) or streamable HTTP at /mcp; and the dashboard.
 
 stdio ends cleanly when stdin closes or on SIGTERM/SIGINT: the lifespan closes the workspace and the process
 exits 0. HTTP binds to 127.0.0.1 unless told otherwise; any other address needs ``allow_remote`` and a bearer
 token, and the Host and Origin headers are checked against the bound address (DNS-rebinding protection).
+The HTTP server also serves ``/metrics`` (Prometheus) and ``/dashboard`` (the live dashboard);
+``serve_dashboard`` serves the dashboard alone (``devreliab dashboard``), with the same checks.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import hmac
 import ipaddress
 import os
 import signal
+import socket
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +71,9 @@ class HttpAddress:
 
 def serve_stdio(root: str) -> int:
     """Serve over stdin/stdout until stdin closes or SIGTERM/SIGINT; 0 on a clean shutdown."""
-    built = build_server(root)
+    built = build_server(root, transport_counts_bytes=True)
+    monitor = built.state.monitor
+    sizes = monitor.record_sizes if monitor is not None and monitor.settings.measure_bytes else None
 
     async def main() -> None:
         async with anyio.create_task_group() as tg:
@@ -80,7 +86,7 @@ def serve_stdio(root: str) -> int:
 
             tg.start_soon(stop_on_signal)
             lane = ReadLane(built.server, built.state, built.roots) if lane_enabled() else None
-            await run_stdio(built.server, lane)
+            await run_stdio(built.server, lane, sizes)
             tg.cancel_scope.cancel()
 
     anyio.run(main)
@@ -155,25 +161,31 @@ class MetricsRoute:
 
 
 def http_app(root: str, address: HttpAddress, token: str | None) -> Any:
+    from devreliab.monitor._dashboard import DashboardSource
+    from devreliab.monitor._web import DashboardRoute
+
     monitor = PerformanceMonitor(root)
     server = create_server(root, per_session=True, monitor=monitor)
     app: ASGIApp = server.streamable_http_app(streamable_http_path="/mcp", host=address.host,
                                               transport_security=security_settings(address))
     app = MetricsRoute(app, monitor, address)
-    return BearerToken(app, token) if token else app
+    app = BearerToken(app, token) if token else app
+    # the dashboard reads the store through the server's own workspace (never a second StateStore)
+    return DashboardRoute(app, DashboardSource(root, store=monitor.store), address.host, token)
 
 
-def serve_http(root: str, address: HttpAddress, *, allow_remote: bool = False, token: str | None = None) -> int:
-    """Serve streamable HTTP at http://HOST:PORT/mcp until SIGTERM/SIGINT."""
-    import uvicorn
-
-    token = token or os.environ.get(TOKEN_ENV) or None
+def _check_exposure(address: HttpAddress, allow_remote: bool, token: str | None, option: str) -> None:
     if not address.loopback:
         if not allow_remote:
-            raise DevreliabError(f"--http {address.host}:{address.port} is not a loopback address; binding "
+            raise DevreliabError(f"{option} {address.host}:{address.port} is not a loopback address; binding "
                                  "there exposes the workspace to the network: add --allow-remote (and a token)")
         if not token:
             raise DevreliabError(f"binding to {address.host} needs a bearer token: --token or ${TOKEN_ENV}")
+
+
+def _uvicorn_server(app: Any, address: HttpAddress) -> Any:
+    import uvicorn
+
     class Server(uvicorn.Server):
         """uvicorn re-raises SIGTERM after its graceful shutdown (exit -15); devreliab exits 0 instead."""
 
@@ -189,7 +201,58 @@ def serve_http(root: str, address: HttpAddress, *, allow_remote: bool = False, t
                 for sig, handler in originals.items():
                     signal.signal(sig, handler)
 
-    config = uvicorn.Config(http_app(root, address, token), host=address.host, port=address.port,
-                            log_level="warning", lifespan="on")
-    Server(config).run()
+    config = uvicorn.Config(app, host=address.host, port=address.port, log_level="warning", lifespan="on",
+                            ws_ping_interval=20.0, ws_ping_timeout=20.0)
+    return Server(config)
+
+
+def serve_http(root: str, address: HttpAddress, *, allow_remote: bool = False, token: str | None = None) -> int:
+    """Serve streamable HTTP at http://HOST:PORT/mcp (and /metrics, /dashboard) until SIGTERM/SIGINT."""
+    token = token or os.environ.get(TOKEN_ENV) or None
+    _check_exposure(address, allow_remote, token, "--http")
+    _uvicorn_server(http_app(root, address, token), address).run()
+    return 0
+
+
+def websocket_library() -> str | None:
+    """The WebSocket implementation uvicorn will use, or None (the page then polls)."""
+    import importlib.util
+
+    for name in ("websockets", "wsproto"):
+        if importlib.util.find_spec(name) is not None:
+            return name
+    return None
+
+
+def serve_dashboard(root: str, address: HttpAddress, *, allow_remote: bool = False, token: str | None = None) -> int:
+    """Serve the live dashboard of the workspace at http://HOST:PORT/dashboard until SIGTERM/SIGINT.
+
+    The socket is bound before the server starts, so port 0 picks a free port; the URL is printed on stdout.
+    """
+    from devreliab.monitor._dashboard import DashboardSource
+    from devreliab.monitor._web import app_for
+
+    token = token or os.environ.get(TOKEN_ENV) or None
+    _check_exposure(address, allow_remote, token, "--host")
+    family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address.host, address.port))
+    except OSError as exc:
+        sock.close()
+        raise DevreliabError(f"cannot listen on {address.host}:{address.port}: {exc.strerror or exc}") from None
+    port = sock.getsockname()[1]
+    source = DashboardSource(root)
+    shown = f"[{address.host}]" if ":" in address.host else address.host
+    print(f"devreliab dashboard: http://{shown}:{port}/dashboard" + (" (add ?token=...)" if token else ""),
+          flush=True)
+    if websocket_library() is None:
+        print("devreliab: no WebSocket library (websockets or wsproto) is installed: the page polls "
+              "/dashboard/snapshot.json instead (pip install websockets)", file=sys.stderr, flush=True)
+    try:
+        _uvicorn_server(app_for(source, address.host, token), address).run(sockets=[sock])
+    finally:
+        source.close()
+        sock.close()
     return 0

@@ -74,8 +74,10 @@ def build_server(
     client_id: str | None = None,
     per_session: bool = False,
     monitor: PerformanceMonitor | bool = True,
+    transport_counts_bytes: bool = False,
 ) -> Built:
-    """``create_server``, with its state and roots."""
+    """``create_server``, with its state and roots. ``transport_counts_bytes``: the transport reports the
+    bytes of each request and answer to the monitor (stdio does), so the server need not encode answers twice."""
     if monitor is True:
         monitor = PerformanceMonitor(root)
     state = ServerState(root=os.fspath(root), hooks=list(on_tool_call), per_session=per_session,
@@ -103,6 +105,10 @@ def build_server(
             ws, state.workspace = state.workspace, None
             with anyio.CancelScope(shield=True):  # close the workspace on SIGTERM too
                 if monitor is not None:
+                    try:
+                        await anyio.to_thread.run_sync(monitor.sample)  # the last interval's calls count too
+                    except Exception:  # a monitor bug must not keep the workspace from closing
+                        logging.getLogger("devreliab.mcp").exception("monitor: the last sample failed")
                     monitor.attach(None)
                     await anyio.to_thread.run_sync(monitor.close)
                 await anyio.to_thread.run_sync(state.close_sessions)
@@ -131,6 +137,8 @@ def build_server(
     state.guard = within_roots
     _register_protocol_basics(server)
     server.middleware.append(tool_call_middleware(state))
+    if state.monitor is not None:  # bytes in and out of every request, and the other requests' durations
+        server.middleware.append(state.monitor.wire_middleware(sizes=not transport_counts_bytes))
     _tools.register(server, state)
     _register_resources(server, state)
     return Built(server, state, roots)

@@ -20,7 +20,7 @@ import logging
 import os
 import stat
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
 import anyio
@@ -258,16 +258,51 @@ def _rejection(exc: Exception) -> SessionMessage:
     return SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=code, message=text)))
 
 
-async def run_stdio(server: MCPServer[Any], lane: ReadLane | None = None) -> None:
+Sizes = Callable[[str, "str | None", int, int], None]  # (method, tool, bytes in, bytes out) of one request
+
+
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
+
+
+class _Tally:
+    """Bytes of each request line, until its answer's line is written; then both go to ``sizes``."""
+
+    def __init__(self, sizes: Sizes | None) -> None:
+        self._sizes = sizes
+        self._open: dict[Any, tuple[str, str | None, int]] = {}
+
+    def request(self, message: JSONRPCRequest, line: str) -> None:
+        if self._sizes is None:
+            return
+        tool = None
+        if message.method == "tools/call":
+            name = (message.params or {}).get("name")
+            tool = name if isinstance(name, str) else "<invalid>"
+        self._open[message.id] = (message.method, tool, _utf8_len(line))
+
+    def answer(self, rid: Any, line: str) -> None:
+        opened = self._open.pop(rid, None) if self._sizes is not None else None
+        if opened is not None and self._sizes is not None:
+            method, tool, received = opened
+            try:
+                self._sizes(method, tool, received, _utf8_len(line))
+            except Exception:  # measuring must never cost an answer
+                log.exception("cannot record the size of request %r", rid)
+
+
+async def run_stdio(server: MCPServer[Any], lane: ReadLane | None = None, sizes: Sizes | None = None) -> None:
     """Serve ``server`` over stdin/stdout until stdin closes (the requests already received are answered
     first, within ``EOF_GRACE_S``) or the client stops reading.
 
     What the SDK's ``stdio_server`` does, with fewer hand-overs (one task parses lines into the server, one
     writes its answers), plus: the wire is read and written by the event loop (see the module docstring); a
     line that is not JSON-RPC is answered with a JSON-RPC error (the SDK drops it silently); and ``lane``, when
-    given, answers plain ``read_file`` calls itself (see ``_lane``)."""
+    given, answers plain ``read_file`` calls itself (see ``_lane``). ``sizes`` is told the bytes of each request
+    line and of its answer's line, as they crossed the pipe."""
     lowlevel = server._lowlevel_server  # the SDK's own in-memory transport reaches it the same way
     pending: set[RequestId] = set()
+    tally = _Tally(sizes)
     async with _wire() as (lines, out):
         to_server, server_in = anyio.create_memory_object_stream[SessionMessage | Exception](0)
         server_out, from_server = anyio.create_memory_object_stream[SessionMessage](0)
@@ -291,6 +326,7 @@ async def run_stdio(server: MCPServer[Any], lane: ReadLane | None = None) -> Non
                 await to_server.send(SessionMessage(message))
                 return
             await send(line)
+            tally.answer(message.id, line)
             pending.discard(message.id)
 
         async def inbound() -> None:
@@ -303,6 +339,7 @@ async def run_stdio(server: MCPServer[Any], lane: ReadLane | None = None) -> Non
                         continue
                     if isinstance(message, JSONRPCRequest):
                         pending.add(message.id)
+                        tally.request(message, line)
                     if lane is not None:
                         lane.saw_client(message)
                         arguments = lane.arguments(message)
@@ -322,8 +359,11 @@ async def run_stdio(server: MCPServer[Any], lane: ReadLane | None = None) -> Non
                         pending.discard(message.id)
                     if lane is not None:
                         lane.saw_server(message)
-                    if not await send(message.model_dump_json(by_alias=True, exclude_unset=True)):
+                    line = message.model_dump_json(by_alias=True, exclude_unset=True)
+                    if not await send(line):
                         return
+                    if isinstance(message, JSONRPCResponse | JSONRPCError):
+                        tally.answer(message.id, line)
 
         async with anyio.create_task_group() as tg:
             tg.start_soon(inbound)

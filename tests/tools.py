@@ -36,3 +36,46 @@ def npm_tool(name: str, spec: str, binary: str) -> Path:
             if proc.returncode != 0 or not exe.exists():
                 raise RuntimeError(f"npm install {spec} failed:\n{proc.stdout}\n{proc.stderr}")
     return exe
+
+
+def debian_package(binary: str, package: str) -> Path:
+    """Path of ``binary``, installing Debian's ``package`` with apt-get if it is missing (the machine is root)."""
+    found = shutil.which(binary)
+    if found:
+        return Path(found)
+    TOOLS.mkdir(parents=True, exist_ok=True)
+    with open(TOOLS / ".apt.lock", "w") as lock:  # one apt-get at a time across test processes
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = shutil.which(binary)
+        if found:
+            return Path(found)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", package]
+        for cmd in (["apt-get", "update", "-q"], install):
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200, env=env)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{' '.join(cmd)} failed (the tests need root and Debian's mirrors):\n"
+                                   f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    found = shutil.which(binary)
+    if not found:
+        raise RuntimeError(f"apt-get installed {package} but {binary} is not on PATH")
+    return Path(found)
+
+
+#: Flags that make Debian's Chromium run headless on these machines (../shared/recipes/vscode-e2e.md).
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+PLAYWRIGHT_CORE = "playwright-core@1.65.1"
+
+
+def browser_tools() -> tuple[Path, Path, Path]:
+    """(node, chromium, playwright-core package dir): everything a Node browser script needs, installed if missing.
+
+    Drive Chromium from a Node script with ``require(<package dir>)`` and
+    ``chromium.launch({executablePath: <chromium>, args: CHROMIUM_FLAGS})``; never ``npx playwright install``.
+    """
+    chromium = debian_package("chromium", "chromium")
+    cli = npm_tool("playwright-core", PLAYWRIGHT_CORE, "playwright-core")
+    node = Path(shutil.which("node") or "node")
+    return node, chromium, cli.parent.parent / "playwright-core"

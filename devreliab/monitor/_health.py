@@ -15,6 +15,7 @@ Status = Literal["ok", "degraded", "failing"]
 _RANK: dict[Status, int] = {"ok": 0, "degraded": 1, "failing": 2}
 
 WINDOW_S = 15 * 60  # what "recent" means for reasons, anomaly rates and forecasts
+MIN_FORECAST_SPAN_S = 50.0  # a trend "per minute" needs about a minute of samples (6 at the default 10 s)
 CRASH_WINDOW_S = 5 * 60
 SLOW_SEARCH_MS = 2000.0
 SLOW_TOOL_MS = 10_000.0
@@ -83,7 +84,7 @@ class _View:
 
 def assess(rows: list[Row], procs: list[ProcessRow], now: float, *, store_problem: str | None = None,
            live_crashes: int = 0, notes: list[str] | None = None, cache_max_bytes: int | None = None,
-           own_process: str | None = None) -> Health:
+           own_process: str | None = None, export_problem: str | None = None) -> Health:
     """Everything the monitor can still say from what it has; a metric with no history is simply not judged."""
     series = _series(rows)
     view = _View(series, {key: rs[-1] for key, rs in series.items()}, now)
@@ -102,13 +103,39 @@ def assess(rows: list[Row], procs: list[ProcessRow], now: float, *, store_proble
                               f"{int(crashes)} tool call(s) crashed in the last 5 minutes",
                               "read the server's log (stderr) for the traceback and report it; restart the server "
                               "if it keeps happening", "crashes"))
+    if export_problem:
+        reasons.append(Reason("degraded", f"metrics cannot be exported over OTLP: {export_problem}", EXPORT_ACTION,
+                              "otlp"))
+    reasons += _export_failures(view, own_process if export_problem else None)
     for rule in (_all_calls_failed, _error_rate_rose, _slow, _cache_pressure):
         reasons += rule(view)
     status: Status = max((r.status for r in reasons), key=_RANK.__getitem__, default="ok")
+    # forecasts only for processes still sampling (when the processes are known): a process that ended has no future
+    alive_names = {p.process for p in alive}
+    forecast_series = {k: v for k, v in series.items() if k[0] in alive_names} if procs else series
     return Health(status=status, reasons=_dedupe(reasons), unusual=_unusual(series),
-                  forecasts=_forecasts(series, cache_max_bytes), notes=list(notes or []), processes=len(alive),
+                  forecasts=_forecasts(forecast_series, cache_max_bytes), notes=list(notes or []),
+                  processes=len(alive),
                   state_store="unusable" if store_problem else "ok",
                   anomaly_rates={m: round(v, 4) for m, v in anomaly_rates(rows).items()})
+
+
+EXPORT_ACTION = ("check monitor.otlp_endpoint in devreliab.jsonc (or OTEL_EXPORTER_OTLP_ENDPOINT) and that an "
+                 "OTLP/HTTP receiver listens there; the server keeps serving and retries every export interval")
+
+
+def _export_failures(view: _View, skip: str | None) -> list[Reason]:
+    """Processes whose OTLP exports failed in the last 5 minutes (from their samples; ``skip``: reported live)."""
+    out = []
+    for (proc, metric), rs in sorted(view.series.items()):
+        if metric != "otlp.export_failures" or proc == skip:
+            continue
+        failed = sum(r.value for r in rs if view.now - r.time <= CRASH_WINDOW_S)
+        if failed and rs[-1].value > 0:
+            out.append(Reason("degraded", f"process {proc.split('@')[0]} cannot export metrics over OTLP "
+                              f"({int(failed)} failed export(s) in the last 5 minutes; its log says why)",
+                              EXPORT_ACTION, metric))
+    return out
 
 
 def _all_calls_failed(view: _View) -> list[Reason]:
@@ -218,7 +245,7 @@ def anomaly_rates(rows: list[Row]) -> dict[str, float]:
 def _forecasts(series: dict[tuple[str, str], list[Row]], cache_max_bytes: int | None) -> list[str]:
     out: list[str] = []
     for (proc, metric), rs in sorted(series.items()):
-        if len(rs) < 6:
+        if len(rs) < 6 or rs[-1].time - rs[0].time < MIN_FORECAST_SPAN_S:
             continue
         trend = holt([(r.time, r.value) for r in rs])
         if trend is None:

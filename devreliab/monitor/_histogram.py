@@ -14,23 +14,36 @@ from typing import Final
 METRIC_NAME: Final = "mcp.server.operation.duration"
 BOUNDARIES: Final[tuple[float, ...]] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0,
                                         300.0)
+# Bytes of a request's params and of its result: mcp.server.request.size / mcp.server.response.size, modelled on
+# the RPC conventions' rpc.server.request.size / rpc.server.response.size (unit By).
+REQUEST_SIZE_NAME: Final = "mcp.server.request.size"
+RESPONSE_SIZE_NAME: Final = "mcp.server.response.size"
+SIZE_BOUNDARIES: Final[tuple[float, ...]] = (100.0, 1_000.0, 10_000.0, 100_000.0, 1_000_000.0, 10_000_000.0,
+                                             100_000_000.0)
 
 Key = tuple[str, str | None, str | None]  # (mcp.method.name, gen_ai.tool.name, error.type)
 
 
 @dataclass
 class Histogram:
-    counts: list[int] = field(default_factory=lambda: [0] * (len(BOUNDARIES) + 1))
+    """Counts per bucket (upper bounds ``boundaries``, inclusive, then +Inf), their total and sum."""
+
+    counts: list[int] = field(default_factory=list)
     count: int = 0
     sum: float = 0.0
+    boundaries: tuple[float, ...] = BOUNDARIES
 
-    def record(self, seconds: float) -> None:
-        self.counts[bisect_left(BOUNDARIES, seconds)] += 1
+    def __post_init__(self) -> None:
+        if not self.counts:
+            self.counts = [0] * (len(self.boundaries) + 1)
+
+    def record(self, value: float) -> None:
+        self.counts[bisect_left(self.boundaries, value)] += 1
         self.count += 1
-        self.sum += seconds
+        self.sum += value
 
     def copy(self) -> Histogram:
-        return Histogram(list(self.counts), self.count, self.sum)
+        return Histogram(list(self.counts), self.count, self.sum, self.boundaries)
 
 
 def attributes(key: Key) -> dict[str, str]:

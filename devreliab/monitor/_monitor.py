@@ -16,22 +16,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .._config import MonitorConfig
 from .._store import DB_NAME, STATE_DIR, StateStore
 from . import _proc, _samples
 from ._anomaly import RobustDetector
 from ._health import Health, Reason, assess
-from ._histogram import Histogram, Key, percentile
+from ._histogram import SIZE_BOUNDARIES, Histogram, Key, percentile
 from ._samples import ProcessRow, Row
 
 if TYPE_CHECKING:
     from ..vfs import CacheStats, Workspace
+    from ._otlp import OtlpExport
+    from ._wire import Middleware
 
 log = logging.getLogger("devreliab.monitor")
 
-DEFAULT_INTERVAL_S = 10.0
-RAW_KEEP_S = 3600.0  # raw samples for an hour, then one a minute
-RETENTION_S = 24 * 3600.0
-MAX_ROWS = 200_000
+_DEFAULTS = MonitorConfig()  # monitor.* in devreliab.jsonc; these are its defaults
+DEFAULT_INTERVAL_S = _DEFAULTS.sample_interval_s
+RAW_KEEP_S = _DEFAULTS.raw_retention_s  # raw samples for an hour, then one a minute
+RETENTION_S = _DEFAULTS.retention_s
+MAX_ROWS = _DEFAULTS.max_rows
 MAINTAIN_EVERY = 30  # samples between downsampling/pruning passes
 MAX_DURATIONS = 4096  # per tool and interval, for its p95
 CLOCK_JUMP_S = 30.0
@@ -51,10 +55,21 @@ class CallLike(Protocol):
     def is_error(self) -> bool: ...
 
 
+class _Sizes:
+    """Bytes received and sent for one tool or method within an interval."""
+
+    __slots__ = ("received", "sent")
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.sent = 0
+
+
 def _floor(metric: str) -> float:
     """The smallest spread a metric's detector assumes, so that 0 → 1 in a count is not a 'huge' anomaly."""
     for suffix, floor in ((".error_rate", 0.05), ("_ms", 5.0), ("_bytes", float(1 << 20)), ("_percent", 5.0),
-                          (".open_fds", 3.0)):
+                          (".open_fds", 3.0), (".bytes_in", 4096.0), (".bytes_out", 4096.0),
+                          ("bytes_held", float(1 << 20))):
         if metric.endswith(suffix):
             return floor
     return 2.0  # counts per interval
@@ -68,6 +83,8 @@ class _Interval:
         self.calls: dict[str, int] = {}
         self.errors: dict[str, int] = {}
         self.crashes: dict[str, int] = {}
+        self.sizes: dict[str, _Sizes] = {}  # tool (or "method.M" for other requests)
+        self.method_calls: dict[str, int] = {}  # requests other than tools/call, per method
 
 
 class PerformanceMonitor:
@@ -78,15 +95,24 @@ class PerformanceMonitor:
     thread; ``run()`` is that loop, plus the event-loop lag probe). ``health()`` judges the whole workspace.
     """
 
-    def __init__(self, root: str | os.PathLike[str], *, interval_s: float = DEFAULT_INTERVAL_S,
-                 raw_keep_s: float = RAW_KEEP_S, retention_s: float = RETENTION_S, max_rows: int = MAX_ROWS,
+    def __init__(self, root: str | os.PathLike[str], *, interval_s: float | None = None,
+                 raw_keep_s: float | None = None, retention_s: float | None = None, max_rows: int | None = None,
                  clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
-                 store: StateStore | None = None) -> None:
+                 store: StateStore | None = None, otlp: bool = True) -> None:
+        """Settings left ``None`` come from the ``monitor.*`` keys of the workspace's devreliab.jsonc when a
+        workspace is attached (until then, their defaults). ``otlp``: export over OTLP when configured."""
         self.root = Path(root)
-        self.interval_s = interval_s
-        self.raw_keep_s = raw_keep_s
-        self.retention_s = retention_s
-        self.max_rows = max_rows
+        self._given = {name for name, value in (("interval_s", interval_s), ("raw_keep_s", raw_keep_s),
+                                                ("retention_s", retention_s), ("max_rows", max_rows))
+                       if value is not None}
+        self.interval_s = interval_s if interval_s is not None else DEFAULT_INTERVAL_S
+        self.raw_keep_s = raw_keep_s if raw_keep_s is not None else RAW_KEEP_S
+        self.retention_s = retention_s if retention_s is not None else RETENTION_S
+        self.max_rows = max_rows if max_rows is not None else MAX_ROWS
+        self.settings = _DEFAULTS
+        self._otlp_wanted = otlp
+        self.otlp: OtlpExport | None = None
+        self.export_problem: str | None = None  # why metrics cannot be exported (OTLP), for the health
         self._clock = clock
         self._monotonic = monotonic
         self.pid = os.getpid()
@@ -95,6 +121,8 @@ class PerformanceMonitor:
         self._lock = threading.Lock()
         self._sample_lock = threading.Lock()
         self.histograms: dict[Key, Histogram] = {}
+        self.request_sizes: dict[Key, Histogram] = {}  # bytes of each request's params (mcp.server.request.size)
+        self.response_sizes: dict[Key, Histogram] = {}  # bytes of each result (mcp.server.response.size)
         self._interval = _Interval()
         self.crash_times: list[float] = []
         self._detectors: dict[str, RobustDetector] = {}
@@ -119,13 +147,22 @@ class PerformanceMonitor:
     def record(self, method: str, tool: str | None, seconds: float, error_type: str | None = None, *,
                crashed: bool = False) -> None:
         key: Key = (method, tool, error_type)
-        name = tool or method
+        name = tool or f"method.{method}"
         with self._lock:
             hist = self.histograms.get(key)
             if hist is None:
                 hist = self.histograms[key] = Histogram()
             hist.record(seconds)
             iv = self._interval
+            if tool is None:  # another request (resources/read, tools/list, ...): its count and durations
+                iv.method_calls[method] = iv.method_calls.get(method, 0) + 1
+                durations = iv.durations.setdefault(name, [])
+                if len(durations) < MAX_DURATIONS:
+                    durations.append(seconds)
+                otlp = self.otlp
+                if otlp is not None:
+                    otlp.record_duration(key, seconds)
+                return
             durations = iv.durations.setdefault(name, [])
             if len(durations) < MAX_DURATIONS:
                 durations.append(seconds)
@@ -135,9 +172,69 @@ class PerformanceMonitor:
                 self.crash_times = [*self.crash_times[-19:], self._monotonic()]
             elif error_type is not None:
                 iv.errors[name] = iv.errors.get(name, 0) + 1
+        otlp = self.otlp
+        if otlp is not None:
+            otlp.record_duration(key, seconds)
+
+    def record_sizes(self, method: str, tool: str | None, received: int, sent: int) -> None:
+        """Bytes of one request's params and of its result (the JSON-RPC message without its envelope)."""
+        key: Key = (method, tool, None)
+        name = tool or f"method.{method}"
+        with self._lock:
+            for table, size in ((self.request_sizes, received), (self.response_sizes, sent)):
+                hist = table.get(key)
+                if hist is None:
+                    hist = table[key] = Histogram(boundaries=SIZE_BOUNDARIES)
+                hist.record(size)
+            sizes = self._interval.sizes.get(name)
+            if sizes is None:
+                sizes = self._interval.sizes[name] = _Sizes()
+            sizes.received += received
+            sizes.sent += sent
+        otlp = self.otlp
+        if otlp is not None:
+            otlp.record_sizes(key, received, sent)
+
+    def wire_middleware(self, *, sizes: bool = True) -> Middleware:
+        """A server middleware (``MCPServer.middleware``) that measures the bytes of every request and result
+        (unless ``sizes`` is false: the stdio transport counts the lines it reads and writes, for free), and
+        times the requests other than ``tools/call`` (those are timed by the tool-call hook)."""
+        from ._wire import middleware
+
+        return middleware(self, sizes=sizes)
 
     def attach(self, workspace: Workspace | None) -> None:
+        """Sample this workspace (its cache, its store) with the ``monitor.*`` settings of its config; None
+        detaches (and stops the OTLP export)."""
         self.workspace = workspace
+        if workspace is None:
+            self.stop_export()
+            return
+        self.configure(workspace.config.monitor)
+
+    def configure(self, settings: MonitorConfig) -> None:
+        """Apply ``monitor.*`` settings (those not given to the constructor) and start the OTLP export if it is
+        configured. Never raises: an export that cannot start is reported in the log and the health."""
+        self.settings = settings
+        if "interval_s" not in self._given:
+            self.interval_s = settings.sample_interval_s
+        if "raw_keep_s" not in self._given:
+            self.raw_keep_s = settings.raw_retention_s
+        if "retention_s" not in self._given:
+            self.retention_s = settings.retention_s
+        if "max_rows" not in self._given:
+            self.max_rows = settings.max_rows
+        if self._otlp_wanted and self.otlp is None:
+            from ._otlp import start
+
+            self.otlp, self.export_problem = start(self, settings)
+            if self.export_problem:
+                log.warning("monitor: %s", self.export_problem)
+
+    def stop_export(self) -> None:
+        otlp, self.otlp = self.otlp, None
+        if otlp is not None:
+            otlp.shutdown()
 
     def cache_stats(self) -> CacheStats | None:
         """The attached workspace's content-cache counters (an in-memory read), or None without a workspace."""
@@ -159,6 +256,10 @@ class PerformanceMonitor:
         ws = self.workspace
         return ws._store if ws is not None else None
 
+    def store(self) -> StateStore | None:
+        """The store this monitor samples into (the attached workspace's), or None."""
+        return self._open_store()
+
     def close(self) -> None:
         """Forget the store (the workspace owns and closes it)."""
         self._store = None
@@ -176,8 +277,20 @@ class PerformanceMonitor:
             values[f"tool.{tool}.errors"] = iv.errors.get(tool, 0)
             values[f"tool.{tool}.crashes"] = iv.crashes.get(tool, 0)
             values[f"tool.{tool}.error_rate"] = (iv.errors.get(tool, 0) + iv.crashes.get(tool, 0)) / n
-            values[f"tool.{tool}.p95_ms"] = percentile(iv.durations[tool], 0.95) * 1000 if iv.durations.get(
-                tool) else 0.0
+            durations = iv.durations.get(tool)
+            for q in (50, 95, 99):
+                values[f"tool.{tool}.p{q}_ms"] = percentile(durations, q / 100) * 1000 if durations else 0.0
+        for method, n in iv.method_calls.items():
+            values[f"method.{method}.calls"] = n
+            durations = iv.durations.get(f"method.{method}")
+            values[f"method.{method}.p95_ms"] = percentile(durations, 0.95) * 1000 if durations else 0.0
+        for name, sizes in iv.sizes.items():
+            prefix = name if name.startswith("method.") else f"tool.{name}"
+            values[f"{prefix}.bytes_in"] = sizes.received
+            values[f"{prefix}.bytes_out"] = sizes.sent
+        otlp = self.otlp
+        if otlp is not None:
+            values["otlp.export_failures"] = otlp.take_failures()
         stats = _proc.read()
         elapsed = mono - self._prev_mono if self._prev_mono is not None else None
         if stats.cpu_seconds is not None:
@@ -242,7 +355,8 @@ class PerformanceMonitor:
             for metric, value in sorted(values.items()):
                 detector = self._detectors.get(metric)
                 if detector is None:
-                    detector = self._detectors[metric] = RobustDetector(absolute_floor=_floor(metric))
+                    detector = self._detectors[metric] = RobustDetector(absolute_floor=_floor(metric),
+                                                                        threshold=self.settings.anomaly_threshold)
                 verdict = detector.update(float(value))
                 rows.append((metric, float(value), verdict.anomaly, round(verdict.score, 3)))
                 self.latest[metric] = (float(value), verdict.anomaly, verdict.score)
@@ -299,7 +413,7 @@ class PerformanceMonitor:
             health = workspace_health(self.root, store=self._open_store(), now=now,
                                       store_problem=self.store_problem, live_crashes=self.recent_crashes(),
                                       notes=self.notes, own_process=self.process, explain_empty=False,
-                                      open_store=False)
+                                      open_store=False, export_problem=self.export_problem)
         except Exception as exc:  # a bug in judging must not fail the health call that asks for it
             log.exception("monitor: cannot judge the health")
             health = Health("degraded", [Reason("degraded", f"the monitor cannot judge the health: "
@@ -320,7 +434,8 @@ class PerformanceMonitor:
 def workspace_health(root: str | os.PathLike[str], *, store: StateStore | None = None, now: float | None = None,
                      store_problem: str | None = None, live_crashes: int = 0,
                      notes: list[str] | None = None, own_process: str | None = None,
-                     explain_empty: bool = True, open_store: bool = True) -> Health:
+                     explain_empty: bool = True, open_store: bool = True,
+                     export_problem: str | None = None) -> Health:
     """The health of the workspace at ``root`` from its state store (what ``devreliab health`` prints)."""
     from ._health import WINDOW_S
 
@@ -347,4 +462,4 @@ def workspace_health(root: str | os.PathLike[str], *, store: StateStore | None =
     if explain_empty and not rows and problem is None:
         notes.append("no server process has sampled in the last 15 minutes: nothing to judge yet")
     return assess(rows, procs, now, store_problem=problem, live_crashes=live_crashes, notes=notes,
-                  own_process=own_process)
+                  own_process=own_process, export_problem=export_problem)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._histogram import BOUNDARIES, attributes
+from ._histogram import Histogram, Key, attributes
 
 if TYPE_CHECKING:
     from ._monitor import PerformanceMonitor
@@ -31,22 +31,31 @@ def _num(value: float) -> str:
     return repr(float(value)) if value == value else "NaN"
 
 
-def exposition(monitor: PerformanceMonitor) -> str:
-    lines: list[str] = []
-    name = "mcp_server_operation_duration_seconds"
-    lines += [f"# HELP {name} Duration of MCP requests handled by this server (mcp.server.operation.duration).",
-              f"# TYPE {name} histogram"]
-    with monitor._lock:
-        hists = {k: h.copy() for k, h in monitor.histograms.items()}
+def _histogram(name: str, help_text: str, hists: dict[Key, Histogram]) -> list[str]:
+    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} histogram"]
     for key, h in sorted(hists.items(), key=lambda kv: tuple(x or "" for x in kv[0])):
         attrs = attributes(key)
         running = 0
-        for bound, n in zip((*BOUNDARIES, float("inf")), h.counts, strict=True):
+        for bound, n in zip((*h.boundaries, float("inf")), h.counts, strict=True):
             running += n
-            le = "+Inf" if bound == float("inf") else repr(bound)
+            le = "+Inf" if bound == float("inf") else repr(float(bound))
             lines.append(f"{name}_bucket{_labels({**attrs, 'le': le})} {running}")
         lines.append(f"{name}_count{_labels(attrs)} {h.count}")
         lines.append(f"{name}_sum{_labels(attrs)} {_num(h.sum)}")
+    return lines
+
+
+def exposition(monitor: PerformanceMonitor) -> str:
+    with monitor._lock:
+        hists = {k: h.copy() for k, h in monitor.histograms.items()}
+        requests = {k: h.copy() for k, h in monitor.request_sizes.items()}
+        responses = {k: h.copy() for k, h in monitor.response_sizes.items()}
+    lines = _histogram("mcp_server_operation_duration_seconds",
+                       "Duration of MCP requests handled by this server (mcp.server.operation.duration).", hists)
+    lines += _histogram("mcp_server_request_size_bytes", "Bytes of each MCP request's params as JSON "
+                        "(mcp.server.request.size; the JSON-RPC message less its envelope).", requests)
+    lines += _histogram("mcp_server_response_size_bytes", "Bytes of each MCP result as JSON "
+                        "(mcp.server.response.size; the JSON-RPC message less its envelope).", responses)
 
     gauges: list[tuple[str, str, str, float]] = []  # (name, type, help, value)
     latest = dict(monitor.latest)

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 
+from devreliab._store import StateStore
+from devreliab.monitor import _samples
 from mcp_server._stdio import MAX_LINE_BYTES
 from tests.conftest import run_cli
 
@@ -144,3 +146,32 @@ def test_a_line_over_the_size_limit_is_refused_and_the_next_message_is_served(ro
         assert server.ask("tools/list")["result"]["tools"]
     finally:
         server.kill()
+
+
+def test_the_bytes_of_each_request_and_answer_line_reach_the_monitor(root: Path) -> None:
+    """Over stdio the transport counts the lines it reads and writes (no second encoding of each answer): the
+    read lane's answers and the SDK's alike."""
+    (root / "big.txt").write_text("some text of a file\n" * 2000)
+    server = StdioServer(root)
+    try:
+        server.initialize()
+        lane_read = server.ask("tools/call", {"name": "read_file", "arguments": {"path": "big.txt"}})
+        listed = server.ask("tools/list")
+        server.close_stdin()
+        assert server.wait() == 0, server.stderr
+    finally:
+        server.kill()
+    store = StateStore(root)
+    try:
+        values: dict[str, float] = {}
+        for row in _samples.recent(store, 0):
+            values[row.metric] = values.get(row.metric, 0.0) + row.value
+    finally:
+        store.close()
+
+    def line(message: dict[str, Any]) -> int:
+        return len(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
+
+    assert values["tool.read_file.bytes_out"] == pytest.approx(line(lane_read), abs=8), sorted(values)
+    assert values["method.tools/list.bytes_out"] == pytest.approx(line(listed), rel=0.01)
+    assert 60 < values["tool.read_file.bytes_in"] < 200

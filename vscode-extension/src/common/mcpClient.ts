@@ -1,0 +1,234 @@
+// The MCP client of one `devreliab serve` process: the official TypeScript SDK's Client over stdio, with a
+// typed method per devreliab tool the extension uses. No `vscode` import: the integration tests run it as is.
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { SerialQueue } from "./serial";
+import type {
+  ConflictSummary,
+  ConflictTexts,
+  DirectoryEntry,
+  FileAnalysis,
+  Health,
+  Metrics,
+  ReadResult,
+  ResolveResult,
+  WriteResult,
+} from "./types";
+
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+export interface ConnectOptions {
+  clientName?: string;
+  clientVersion?: string;
+  /** every chunk the server writes to stderr (its log) */
+  onStderr?: (text: string) => void;
+  /** the connection closed (process exited or was closed) */
+  onClose?: () => void;
+  /** ms for one request; default 60 s */
+  timeoutMs?: number;
+  /** a subscribed resource (see `subscribe`) changed */
+  onResourceUpdated?: (uri: string) => void;
+}
+
+/** The server's resources the extension listens to: open conflicts and health, from any server process. */
+export const RESOURCES = { conflicts: "devreliab://conflicts", health: "devreliab://health" } as const;
+
+/** A tool answered with `isError: true`: its text says what is wrong and what to do. */
+export class ToolError extends Error {
+  constructor(
+    readonly tool: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ToolError";
+  }
+}
+
+/** The part of the client the rest of the extension uses (a fake in unit tests). */
+export interface DevreliabApi {
+  readonly pid: number | null;
+  toolNames(): Promise<string[]>;
+  callTool<T>(name: string, args?: Record<string, unknown>): Promise<T>;
+  analyzeFile(path: string): Promise<FileAnalysis>;
+  health(): Promise<Health>;
+  metrics(): Promise<Metrics>;
+  listConflicts(includeResolved?: boolean): Promise<ConflictSummary[]>;
+  resolveConflict(id: string, resolution: "ours" | "theirs" | "content", content?: string): Promise<ResolveResult>;
+  readFile(path: string): Promise<ReadResult>;
+  writeFile(path: string, content: string, expectedVersion?: string): Promise<WriteResult>;
+  listDirectory(path?: string, depth?: number, maxEntries?: number): Promise<{ entries: DirectoryEntry[]; truncated?: boolean }>;
+  showConflict(id: string): Promise<ConflictTexts | undefined>;
+  subscribe(uri: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+function processEnv(extra?: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (typeof value === "string") {
+      env[key] = value;
+    }
+  }
+  return { ...env, PYTHONUNBUFFERED: "1", ...extra };
+}
+
+interface ContentBlock {
+  type: string;
+  text?: string;
+}
+
+export class DevreliabClient implements DevreliabApi {
+  private tools: Promise<string[]> | undefined;
+  /**
+   * devreliab 0.1 runs tool calls in worker threads, and analyses running at the same time in one server
+   * process mix up their findings (and can crash); so this client sends one analysis at a time.
+   */
+  private readonly analyses = new SerialQueue();
+
+  private constructor(
+    private readonly client: Client,
+    private readonly transport: StdioClientTransport,
+    private readonly timeoutMs: number,
+  ) {}
+
+  static async connect(spec: LaunchSpec, options: ConnectOptions = {}): Promise<DevreliabClient> {
+    const transport = new StdioClientTransport({
+      command: spec.command,
+      args: spec.args,
+      cwd: spec.cwd,
+      env: processEnv(spec.env),
+      stderr: "pipe",
+    });
+    const stderr = transport.stderr;
+    if (stderr && options.onStderr) {
+      const onStderr = options.onStderr;
+      stderr.on("data", (chunk: Buffer | string) => onStderr(chunk.toString()));
+    }
+    const client = new Client(
+      { name: options.clientName ?? "devreliab-vscode", version: options.clientVersion ?? "0.0.0" },
+      { capabilities: {} },
+    );
+    client.onclose = () => options.onClose?.();
+    if (options.onResourceUpdated) {
+      const onUpdated = options.onResourceUpdated;
+      client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => onUpdated(n.params.uri));
+    }
+    await client.connect(transport, { timeout: options.timeoutMs ?? 60_000 });
+    return new DevreliabClient(client, transport, options.timeoutMs ?? 60_000);
+  }
+
+  get pid(): number | null {
+    return this.transport.pid;
+  }
+
+  toolNames(): Promise<string[]> {
+    this.tools ??= this.client.listTools().then((r) => r.tools.map((t) => t.name));
+    this.tools.catch(() => (this.tools = undefined));
+    return this.tools;
+  }
+
+  async callTool<T>(name: string, args: Record<string, unknown> = {}): Promise<T> {
+    const result = await this.client.callTool({ name, arguments: args }, undefined, { timeout: this.timeoutMs });
+    const content = (result.content ?? []) as ContentBlock[];
+    const text = content
+      .filter((block) => block.type === "text" && typeof block.text === "string")
+      .map((block) => block.text)
+      .join("\n");
+    if (result.isError) {
+      throw new ToolError(name, text || `${name} failed`);
+    }
+    if (result.structuredContent && typeof result.structuredContent === "object") {
+      return result.structuredContent as T;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ToolError(name, `${name} answered without structured content: ${text.slice(0, 200)}`);
+    }
+  }
+
+  analyzeFile(path: string): Promise<FileAnalysis> {
+    return this.analyses.run(() => this.callTool<FileAnalysis>("analyze_file", { path })).then(normaliseAnalysis);
+  }
+
+  health(): Promise<Health> {
+    return this.callTool<Health>("health");
+  }
+
+  metrics(): Promise<Metrics> {
+    return this.callTool<Metrics>("metrics");
+  }
+
+  async listConflicts(includeResolved = false): Promise<ConflictSummary[]> {
+    const out = await this.callTool<{ conflicts?: ConflictSummary[] }>("list_conflicts", includeResolved ? { include_resolved: true } : {});
+    return out.conflicts ?? [];
+  }
+
+  resolveConflict(id: string, resolution: "ours" | "theirs" | "content", content?: string): Promise<ResolveResult> {
+    const args: Record<string, unknown> = { conflict_id: id, resolution };
+    if (resolution === "content") {
+      args.content = content ?? "";
+    }
+    return this.callTool<ResolveResult>("resolve_conflict", args);
+  }
+
+  readFile(path: string): Promise<ReadResult> {
+    return this.callTool<ReadResult>("read_file", { path });
+  }
+
+  writeFile(path: string, content: string, expectedVersion?: string): Promise<WriteResult> {
+    const args: Record<string, unknown> = { path, content };
+    if (expectedVersion) {
+      args.expected_version = expectedVersion;
+    }
+    return this.callTool<WriteResult>("write_file", args);
+  }
+
+  listDirectory(path = ".", depth = 20, maxEntries = 10_000): Promise<{ entries: DirectoryEntry[]; truncated?: boolean }> {
+    return this.callTool("list_directory", { path, depth, max_entries: maxEntries });
+  }
+
+  /** The texts of a conflict, when the server offers a `show_conflict` tool (not in devreliab 0.1's tool list). */
+  async showConflict(id: string): Promise<ConflictTexts | undefined> {
+    if (!(await this.toolNames()).includes("show_conflict")) {
+      return undefined;
+    }
+    const out = await this.callTool<Partial<ConflictTexts>>("show_conflict", { conflict_id: id });
+    return { base: out.base ?? null, theirs: out.theirs ?? null, ours: out.ours ?? "", merged: out.merged ?? "" };
+  }
+
+  /** Asks to be told when a resource changes; false when the server does not offer subscriptions. */
+  async subscribe(uri: string): Promise<boolean> {
+    if (!this.client.getServerCapabilities()?.resources?.subscribe) {
+      return false;
+    }
+    await this.client.subscribeResource({ uri });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** Fills the lists an answer leaves out when empty ("empty optional fields are left out of answers"). */
+export function normaliseAnalysis(raw: Partial<FileAnalysis> & { path: string }): FileAnalysis {
+  return {
+    ...raw,
+    functions: raw.functions ?? [],
+    findings: raw.findings ?? [],
+    recommendations: raw.recommendations ?? [],
+    gate: {
+      passed: raw.gate?.passed ?? !raw.error,
+      failing: raw.gate?.failing ?? [],
+      failing_count: raw.gate?.failing_count ?? raw.gate?.failing?.length ?? 0,
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// The one place that reads `devreliab.*` settings (contributed in package.json).
+
+export interface Settings {
+  /** argv prefix that starts the server; `serve --root DIR` is appended. Empty: resolved (see serverCommand). */
+  serverCommand: string[];
+  /** a Python interpreter with devreliab installed (`<interpreter> -m devreliab`). */
+  interpreter: string;
+  analyzeOnSave: boolean;
+  debounceMs: number;
+  codeLens: boolean;
+  healthRefreshSeconds: number;
+  dashboardUrl: string;
+  registerMcpServer: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  serverCommand: [],
+  interpreter: "",
+  analyzeOnSave: true,
+  debounceMs: 500,
+  codeLens: true,
+  healthRefreshSeconds: 10,
+  dashboardUrl: "",
+  registerMcpServer: true,
+};
+
+/** What `vscode.workspace.getConfiguration("devreliab")` offers; a plain object in tests. */
+export interface ConfigurationLike {
+  get<T>(key: string): T | undefined;
+}
+
+function int(value: unknown, fallback: number, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    return fallback;
+  }
+  return Math.min(max, Math.max(min, Math.round(value)));
+}
+
+function str(value: unknown, fallback: string): string {
+  return typeof value === "string" ? value.trim() : fallback;
+}
+
+function bool(value: unknown, fallback: boolean): boolean {
+  return typeof value === "boolean" ? value : fallback;
+}
+
+function argv(value: unknown): string[] {
+  if (typeof value === "string") {
+    // a single string is accepted as a whole command line split on whitespace (no quoting)
+    return value.trim() ? value.trim().split(/\s+/) : [];
+  }
+  if (Array.isArray(value)) {
+    return value.filter((part): part is string => typeof part === "string" && part.length > 0);
+  }
+  return [];
+}
+
+export function readSettings(config: ConfigurationLike): Settings {
+  const d = DEFAULT_SETTINGS;
+  return {
+    serverCommand: argv(config.get("serverCommand")),
+    interpreter: str(config.get("interpreter"), d.interpreter),
+    analyzeOnSave: bool(config.get("analyzeOnSave"), d.analyzeOnSave),
+    debounceMs: int(config.get("debounceMs"), d.debounceMs, 0, 10_000),
+    codeLens: bool(config.get("codeLens"), d.codeLens),
+    healthRefreshSeconds: int(config.get("healthRefreshSeconds"), d.healthRefreshSeconds, 2, 3600),
+    dashboardUrl: str(config.get("dashboardUrl"), d.dashboardUrl),
+    registerMcpServer: bool(config.get("registerMcpServer"), d.registerMcpServer),
+  };
+}
+
+/** Settings whose change needs a new server process. */
+export function needsRestart(before: Settings, after: Settings): boolean {
+  return before.interpreter !== after.interpreter || before.serverCommand.join("\0") !== after.serverCommand.join("\0");
+}

@@ -1,0 +1,179 @@
+// Keeps analyses current: on open and (debounced) on save each Python file is analysed by the server
+// (async MCP calls, never on the UI thread); the whole workspace is scanned on start and on Refresh.
+// Results go to the AnalysisStore; the Problems panel follows it.
+
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { DIAGNOSTIC_SOURCE } from "../common/constants";
+import { KeyedDebouncer } from "../common/debounce";
+import { errorMessage, type Logger } from "../common/logger";
+import { ToolError } from "../common/mcpClient";
+import { isExcluded, isPython, relativeTo } from "../common/paths";
+import type { ServerManager } from "../common/server";
+import type { Settings } from "../common/settings";
+import type { AnalysisStore } from "../views/analysisStore";
+import * as api from "../vscodeapi";
+import { analysisDiagnostics, type DiagnosticSpec } from "./diagnostics";
+
+const MAX_SCAN_FILES = 2000;
+
+const LEVELS: Record<DiagnosticSpec["level"], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+};
+
+export function toDiagnostic(spec: DiagnosticSpec, document?: vscode.TextDocument): vscode.Diagnostic {
+  let range = new vscode.Range(spec.line, 0, spec.line, Number.MAX_SAFE_INTEGER);
+  if (document && spec.line < document.lineCount) {
+    const text = document.lineAt(spec.line);
+    range = new vscode.Range(spec.line, text.firstNonWhitespaceCharacterIndex, spec.line, text.text.length);
+  }
+  const diagnostic = new vscode.Diagnostic(range, spec.message, LEVELS[spec.level]);
+  diagnostic.source = DIAGNOSTIC_SOURCE;
+  diagnostic.code = spec.href ? { value: spec.code, target: vscode.Uri.parse(spec.href) } : spec.code;
+  return diagnostic;
+}
+
+export class AnalysisController implements vscode.Disposable {
+  private readonly diagnostics = api.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
+  private readonly debouncer: KeyedDebouncer<string>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private scanning: Promise<void> | undefined;
+
+  constructor(
+    readonly root: string,
+    private readonly server: ServerManager,
+    private readonly store: AnalysisStore,
+    private readonly settings: () => Settings,
+    private readonly log: Logger,
+  ) {
+    this.debouncer = new KeyedDebouncer<string>(() => this.settings().debounceMs, (rel) => this.analyze(rel));
+    this.disposables.push(
+      this.diagnostics,
+      api.onDidSaveTextDocument((doc) => this.onSave(doc)),
+      api.onDidOpenTextDocument((doc) => this.onOpen(doc)),
+      this.store.onDidChange((paths) => this.publish(paths)),
+    );
+    // agents and git change files behind the editor's back: follow the disk too
+    const watcher = api.createFileSystemWatcher(root, "**/*.py");
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange((uri) => this.onDiskChange(uri, false)),
+      watcher.onDidCreate((uri) => this.onDiskChange(uri, true)),
+      watcher.onDidDelete((uri) => {
+        const rel = this.relative(uri);
+        if (rel) this.store.delete(rel);
+      }),
+    );
+  }
+
+  private onDiskChange(uri: vscode.Uri, created: boolean): void {
+    const rel = this.relative(uri);
+    if (!rel || !this.settings().analyzeOnSave || isExcluded(rel)) {
+      return;
+    }
+    if (created || this.store.get(rel)) {
+      this.debouncer.trigger(rel);
+    }
+  }
+
+  relative(uri: vscode.Uri): string | undefined {
+    if (uri.scheme !== "file" || !isPython(uri.fsPath)) {
+      return undefined;
+    }
+    return relativeTo(this.root, uri.fsPath);
+  }
+
+  uriOf(rel: string): vscode.Uri {
+    return vscode.Uri.file(path.join(this.root, rel));
+  }
+
+  private onSave(doc: vscode.TextDocument): void {
+    const rel = this.relative(doc.uri);
+    if (rel && this.settings().analyzeOnSave) {
+      this.debouncer.trigger(rel);
+    }
+  }
+
+  private onOpen(doc: vscode.TextDocument): void {
+    const rel = this.relative(doc.uri);
+    if (rel && this.settings().analyzeOnSave && !this.store.get(rel)) {
+      this.debouncer.trigger(rel);
+    }
+  }
+
+  /** Analyses one file now; failures are logged, never thrown. */
+  async analyze(rel: string): Promise<void> {
+    try {
+      const client = await this.server.ready();
+      const analysis = await client.analyzeFile(rel);
+      this.store.set(analysis);
+    } catch (error) {
+      if (error instanceof ToolError) {
+        // e.g. the file was deleted or is excluded: forget what we knew
+        this.log.info(`analyze_file ${rel}: ${error.message}`);
+        this.store.delete(rel);
+      } else {
+        this.log.warn(`analyze_file ${rel}: ${errorMessage(error)}`);
+      }
+    }
+  }
+
+  /** Analyses every Python file of the workspace (as the server lists it), one at a time. */
+  scanWorkspace(): Promise<void> {
+    this.scanning ??= Promise.resolve(
+      api.withProgress("Analysing the workspace…", async () => {
+        try {
+          const client = await this.server.ready();
+          const listing = await client.listDirectory(".", 20, 10_000);
+          const files = listing.entries.filter((e) => e.type === "file" && isPython(e.path)).map((e) => e.path);
+          if (files.length > MAX_SCAN_FILES) {
+            this.log.warn(`workspace has ${files.length} Python files; analysing the first ${MAX_SCAN_FILES}`);
+          }
+          const started = Date.now();
+          for (const rel of files.slice(0, MAX_SCAN_FILES)) {
+            await this.analyze(rel);
+          }
+          this.log.info(`analysed ${Math.min(files.length, MAX_SCAN_FILES)} files in ${Date.now() - started} ms`);
+        } catch (error) {
+          this.log.warn(`workspace scan: ${errorMessage(error)}`);
+        }
+      }),
+    ).then(() => {
+      this.scanning = undefined;
+    });
+    return this.scanning;
+  }
+
+  /** Files open in editors now, analysed again (after a restart). */
+  analyzeOpenDocuments(): void {
+    for (const doc of api.textDocuments()) {
+      const rel = this.relative(doc.uri);
+      if (rel) {
+        this.debouncer.trigger(rel);
+      }
+    }
+  }
+
+  private publish(paths: string[]): void {
+    const open = new Map(api.textDocuments().map((d) => [d.uri.toString(), d]));
+    for (const rel of paths) {
+      const uri = this.uriOf(rel);
+      const analysis = this.store.get(rel);
+      if (!analysis) {
+        this.diagnostics.delete(uri);
+        continue;
+      }
+      const doc = open.get(uri.toString());
+      this.diagnostics.set(uri, analysisDiagnostics(analysis).map((spec) => toDiagnostic(spec, doc)));
+    }
+  }
+
+  dispose(): void {
+    this.debouncer.dispose();
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// A code lens above each function: its cyclomatic complexity and rank; a click lists the branches behind it.
+
+import * as vscode from "vscode";
+import { COMMANDS } from "../common/constants";
+import type { Settings } from "../common/settings";
+import { failingFunctionLines } from "../views/qualityModel";
+import type { AnalysisStore } from "../views/analysisStore";
+import * as api from "../vscodeapi";
+import { describeBranches, functionBranches } from "./branches";
+
+export function lensTitle(f: { complexity: number; rank: string }, failing: boolean): string {
+  return `complexity ${f.complexity} · rank ${f.rank}${failing ? " · over the gate" : ""}`;
+}
+
+export class ComplexityLensProvider implements vscode.CodeLensProvider {
+  private readonly changes = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changes.event;
+
+  constructor(
+    private readonly store: AnalysisStore,
+    private readonly relative: (uri: vscode.Uri) => string | undefined,
+    private readonly settings: () => Settings,
+  ) {
+    store.onDidChange(() => this.changes.fire());
+  }
+
+  refresh(): void {
+    this.changes.fire();
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    if (!this.settings().codeLens) {
+      return [];
+    }
+    const rel = this.relative(document.uri);
+    const analysis = rel ? this.store.get(rel) : undefined;
+    if (!analysis) {
+      return [];
+    }
+    const failing = failingFunctionLines(analysis);
+    return analysis.functions
+      .filter((f) => f.line >= 1 && f.line <= document.lineCount)
+      .map(
+        (f) =>
+          new vscode.CodeLens(new vscode.Range(f.line - 1, 0, f.line - 1, 0), {
+            title: lensTitle(f, failing.has(f.line)),
+            tooltip: `Which branches add to ${f.qualname}'s complexity`,
+            command: COMMANDS.showBranches,
+            arguments: [document.uri, f.line, f.qualname, f.complexity],
+          }),
+      );
+  }
+
+  dispose(): void {
+    this.changes.dispose();
+  }
+}
+
+/** The command behind the lens: a quick pick of the branches; picking one moves the cursor there. */
+export async function showBranches(uri: vscode.Uri, line: number, qualname: string, complexity: number): Promise<void> {
+  const document = await api.openTextDocument(uri);
+  const text = document.getText();
+  const result = functionBranches(text, line);
+  if (!result) {
+    await api.showInformationMessage(`devreliab: could not find the function ${qualname} at line ${line}.`);
+    return;
+  }
+  const items = describeBranches(result, text.split(/\r?\n/)).map((b) => ({ label: b.label, detail: b.detail, line: b.line }));
+  const note =
+    result.complexity === complexity
+      ? `${qualname}: complexity ${complexity} = 1 + ${result.branches.length} branches`
+      : `${qualname}: complexity ${complexity} (the server's count); the branches found here add up to ${result.complexity}`;
+  const picked = await api.showQuickPick(items, { title: note, placeHolder: items.length ? "Go to a branch" : "No branches: a straight line of code" });
+  if (picked) {
+    const editor = await api.showTextDocument(document, { preserveFocus: false });
+    const position = new vscode.Position(picked.line - 1, 0);
+    editor.selection = new vscode.Selection(position, position);
+    editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+}

@@ -1,0 +1,46 @@
+// The Security view's tree (pure): findings grouped by severity, most severe first.
+
+import { cweUrl } from "../common/constants";
+import type { FileAnalysis, Finding } from "../common/types";
+
+export interface SeverityGroup {
+  severity: string;
+  findings: Finding[];
+}
+
+const ORDER = ["HIGH", "MEDIUM", "LOW"];
+
+function severityRank(severity: string): number {
+  const index = ORDER.indexOf(severity.toUpperCase());
+  return index < 0 ? ORDER.length : index;
+}
+
+export function groupFindings(analyses: Iterable<FileAnalysis>): SeverityGroup[] {
+  const groups = new Map<string, Finding[]>();
+  for (const analysis of analyses) {
+    for (const finding of analysis.findings) {
+      const key = finding.severity.toUpperCase();
+      const list = groups.get(key) ?? [];
+      list.push(finding);
+      groups.set(key, list);
+    }
+  }
+  return [...groups.entries()]
+    .sort((a, b) => severityRank(a[0]) - severityRank(b[0]) || a[0].localeCompare(b[0]))
+    .map(([severity, findings]) => ({
+      severity,
+      findings: findings.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.test_id.localeCompare(b.test_id)),
+    }));
+}
+
+export function findingLabel(finding: Finding): string {
+  return `${finding.test_id}: ${finding.message}`;
+}
+
+export function findingDescription(finding: Finding): string {
+  return `${finding.path}:${finding.line}${finding.cwe ? ` · CWE-${finding.cwe}` : ""} · ${finding.confidence.toLowerCase()} confidence`;
+}
+
+export function findingLink(finding: Finding): string | undefined {
+  return finding.cwe ? cweUrl(finding.cwe) : undefined;
+}

@@ -1,0 +1,71 @@
+// The Security view: findings grouped by severity, each with its CWE and a link to the CWE's description.
+
+import * as vscode from "vscode";
+import type { Finding } from "../common/types";
+import type { AnalysisStore } from "./analysisStore";
+import { findingDescription, findingLabel, findingLink, groupFindings, type SeverityGroup } from "./securityModel";
+
+export type SecurityNode = { kind: "group"; group: SeverityGroup } | { kind: "finding"; finding: Finding };
+
+const ICONS: Record<string, string> = { HIGH: "error", MEDIUM: "warning", LOW: "info" };
+
+export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vscode.Disposable {
+  private readonly changes = new vscode.EventEmitter<SecurityNode | undefined>();
+  readonly onDidChangeTreeData = this.changes.event;
+  view: vscode.TreeView<SecurityNode> | undefined;
+
+  constructor(
+    private readonly store: AnalysisStore,
+    private readonly uriOf: (rel: string) => vscode.Uri,
+  ) {
+    store.onDidChange(() => this.changes.fire(undefined));
+  }
+
+  refresh(): void {
+    this.changes.fire(undefined);
+  }
+
+  getChildren(node?: SecurityNode): SecurityNode[] {
+    if (!node) {
+      const groups = groupFindings(this.store.all());
+      if (this.view) {
+        this.view.message = groups.length === 0 ? "No security findings in the analysed files." : undefined;
+      }
+      return groups.map((group) => ({ kind: "group", group }));
+    }
+    return node.kind === "group" ? node.group.findings.map((finding) => ({ kind: "finding", finding })) : [];
+  }
+
+  getTreeItem(node: SecurityNode): vscode.TreeItem {
+    if (node.kind === "group") {
+      const g = node.group;
+      const item = new vscode.TreeItem(`${g.severity} (${g.findings.length})`, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `severity:${g.severity}`;
+      item.iconPath = new vscode.ThemeIcon(ICONS[g.severity] ?? "question");
+      item.contextValue = "severity";
+      return item;
+    }
+    const f = node.finding;
+    const item = new vscode.TreeItem(findingLabel(f), vscode.TreeItemCollapsibleState.None);
+    item.id = `finding:${f.path}:${f.line}:${f.test_id}`;
+    item.description = findingDescription(f);
+    const link = findingLink(f);
+    const tooltip = new vscode.MarkdownString(
+      `**${f.test_id}** ${f.message}\n\n${f.path}:${f.line} — severity ${f.severity}, confidence ${f.confidence}` +
+        (link ? `\n\n[CWE-${f.cwe}](${link})` : ""),
+    );
+    item.tooltip = tooltip;
+    item.iconPath = new vscode.ThemeIcon(ICONS[f.severity.toUpperCase()] ?? "shield");
+    item.contextValue = link ? "finding" : "findingNoCwe";
+    item.command = {
+      title: "Go to",
+      command: "vscode.open",
+      arguments: [this.uriOf(f.path), { selection: new vscode.Range(f.line - 1, 0, f.line - 1, 0) }],
+    };
+    return item;
+  }
+
+  dispose(): void {
+    this.changes.dispose();
+  }
+}

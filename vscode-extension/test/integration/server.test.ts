@@ -1,0 +1,263 @@
+// The extension's MCP client code against the real `devreliab serve` (DEVRELIAB_SERVE, default this checkout's
+// .venv/bin/devreliab) on a temporary copy of fixtures/example.
+
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { conflictTextsFromPython, pythonOf } from "../../src/common/conflictTexts";
+import { MemoryLogger } from "../../src/common/logger";
+import { DevreliabClient, RESOURCES, ToolError } from "../../src/common/mcpClient";
+import { ServerManager } from "../../src/common/server";
+import { functionBranches } from "../../src/editor/branches";
+import { analysisDiagnostics } from "../../src/editor/diagnostics";
+import { renderHealthHtml } from "../../src/views/healthModel";
+import { buildQualityTree } from "../../src/views/qualityModel";
+import { groupFindings } from "../../src/views/securityModel";
+
+const REPO = resolve(__dirname, "..", "..", "..");
+const [COMMAND, ...PREFIX] = (process.env.DEVRELIAB_SERVE || join(REPO, ".venv", "bin", "devreliab")).trim().split(/\s+/);
+
+let root: string;
+const clients: DevreliabClient[] = [];
+
+function launch() {
+  return { command: COMMAND, args: [...PREFIX, "serve", "--root", root], cwd: root };
+}
+
+async function connect(name = "test", onResourceUpdated?: (uri: string) => void): Promise<DevreliabClient> {
+  let stderr = "";
+  try {
+    const client = await DevreliabClient.connect(launch(), { clientName: name, onStderr: (t) => (stderr += t), onResourceUpdated });
+    clients.push(client);
+    return client;
+  } catch (error) {
+    throw new Error(`could not start ${COMMAND}: ${String(error)}\n${stderr}`);
+  }
+}
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "devreliab-vscode-"));
+  cpSync(join(REPO, "fixtures", "example"), root, { recursive: true, filter: (src) => !src.includes(".devreliab") });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("the MCP client against devreliab serve", () => {
+  let client: DevreliabClient;
+
+  beforeAll(async () => {
+    client = await connect("editor");
+  });
+
+  it("lists the tools the extension calls", async () => {
+    const names = await client.toolNames();
+    for (const tool of ["analyze_file", "health", "metrics", "list_conflicts", "resolve_conflict", "read_file", "write_file", "list_directory"]) {
+      expect(names).toContain(tool);
+    }
+  });
+
+  it("analyses the example: the Quality tree, the Problems entries and the Security groups come out of real answers", async () => {
+    const listing = await client.listDirectory(".", 20, 10_000);
+    const files = listing.entries.filter((e) => e.type === "file" && e.path.endsWith(".py")).map((e) => e.path).sort();
+    expect(files).toEqual(["shop/__init__.py", "shop/deploy.py", "shop/orders.py", "shop/pricing.py"]);
+    const analyses = await Promise.all(files.map((f) => client.analyzeFile(f)));
+
+    const tree = buildQualityTree(analyses, { filter: "all" });
+    expect(tree[0].path).toBe("shop/orders.py");
+    expect(tree[0].functions[0]).toMatchObject({ qualname: "process_order", complexity: 14, rank: "C", failing: true });
+
+    const orders = analyses.find((a) => a.path === "shop/orders.py")!;
+    expect(analysisDiagnostics(orders).map((d) => [d.kind, d.line])).toEqual([["maintainability", 0], ["complexity", 9]]);
+
+    const deploy = analyses.find((a) => a.path === "shop/deploy.py")!;
+    const b602 = analysisDiagnostics(deploy).find((d) => d.code === "B602")!;
+    expect(b602).toMatchObject({ level: "error", line: 13, href: "https://cwe.mitre.org/data/definitions/78.html" });
+    expect(groupFindings(analyses)[0].severity).toBe("HIGH");
+  });
+
+  it("gives each file its own analysis when many are asked for at once", async () => {
+    // devreliab 0.1 mixes up analyses running concurrently in one server process; the client must not let them.
+    // Fresh files (nothing cached yet), each with its own findings on its own lines:
+    const files: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const path = `shop/gen_${i}.py`;
+      const padding = "\n".repeat(i);
+      const body = i % 2 === 0 ? "import hashlib\n\n\ndef h(b):\n    return hashlib.md5(b).hexdigest()\n" : "import subprocess\n\n\ndef run(c):\n    return subprocess.call(c, shell=True)\n";
+      expect((await client.writeFile(path, `${padding}${body}`, "absent")).status).toBe("created");
+      files.push(path);
+    }
+    files.push("shop/__init__.py", "shop/pricing.py");
+    const answers = await Promise.all(files.map((f) => client.analyzeFile(f)));
+    for (const [i, f] of files.entries()) {
+      const again = await client.analyzeFile(f); // one at a time, for comparison
+      const ids = (a: typeof again) => a.findings.map((x) => `${x.path}:${x.line}:${x.test_id}`);
+      expect({ f, path: answers[i].path, findings: ids(answers[i]) }).toEqual({ f, path: f, findings: ids(again) });
+      expect(ids(again).every((id) => id.startsWith(`${f}:`))).toBe(true);
+    }
+  });
+
+  it("finds branches that add up to the server's complexity for every function", async () => {
+    const branchy = [
+      "def everything(xs, y, z):",
+      '    """if and or for while: not counted"""',
+      "    total = [x for x in xs if x and x > 0]",
+      "    label = 'big' if y > 10 else 'small'",
+      "    for x in xs:",
+      "        if x or y:",
+      "            continue",
+      "    else:",
+      "        pass",
+      "    while z:",
+      "        z -= 1",
+      "    try:",
+      "        y = 1 / z",
+      "    except ZeroDivisionError:",
+      "        y = 0",
+      "    except (TypeError, ValueError):",
+      "        y = -1",
+      "    else:",
+      "        y += 1",
+      "    assert y is not None",
+      "    match y:",
+      "        case 0:",
+      "            pass",
+      "        case 1 | 2:",
+      "            pass",
+      "        case _:",
+      "            pass",
+      "    def helper(a):",
+      "        return a if a else None",
+      "    return total, label, {k: v for k, v in zip(xs, xs) if k if v}",
+      "",
+      "",
+      "class Shop:",
+      "    def price(self, item, tier):",
+      "        if tier == 'gold' and item.price > 100 or item.sale:",
+      "            return item.price * 0.9",
+      "        elif tier == 'silver':",
+      "            return item.price * 0.95",
+      "        return item.price",
+      "",
+    ].join("\n");
+    const write = await client.writeFile("shop/branchy.py", branchy, "absent");
+    expect(write.status).toBe("created");
+    for (const path of ["shop/orders.py", "shop/pricing.py", "shop/deploy.py", "shop/branchy.py"]) {
+      const analysis = await client.analyzeFile(path);
+      const source = readFileSync(join(root, path), "utf8");
+      expect(analysis.functions.length).toBeGreaterThan(0);
+      for (const f of analysis.functions) {
+        expect({ path, qualname: f.qualname, complexity: functionBranches(source, f.line)?.complexity }).toEqual({ path, qualname: f.qualname, complexity: f.complexity });
+      }
+    }
+  });
+
+  it("reports health and metrics with the fields the Health view shows", async () => {
+    const [health, metrics] = await Promise.all([client.health(), client.metrics()]);
+    expect(["ok", "degraded", "failing"]).toContain(health.status);
+    expect(Array.isArray(health.reasons)).toBe(true);
+    expect(typeof health.open_conflicts).toBe("number");
+    expect(metrics.tools.analyze_file.calls).toBeGreaterThan(0);
+    expect(typeof metrics.tools.analyze_file.mean_ms).toBe("number");
+    expect(metrics.cache).toMatchObject({ hits: expect.any(Number), misses: expect.any(Number), max_bytes: expect.any(Number) });
+    const html = renderHealthHtml({ serverState: "running", health, metrics, nonce: "n", cspSource: "x" });
+    expect(html).toContain("<td>analyze_file</td>");
+  });
+
+  it("turns a tool refusal into a ToolError with the server's advice", async () => {
+    await expect(client.analyzeFile("../outside.py")).rejects.toBeInstanceOf(ToolError);
+  });
+});
+
+describe("conflicts between two writers, resolved through resolve_conflict", () => {
+  it("shows both sides of a conflict made by two writes and resolves it with edited content", async () => {
+    // the editor's own server hears of a conflict made through other agents' servers
+    const updates: string[] = [];
+    const editor = await connect("editor", (uri) => updates.push(uri));
+    expect(await editor.subscribe(RESOURCES.conflicts)).toBe(true);
+    const alice = await connect("alice");
+    const bob = await connect("bob");
+    const path = "shop/pricing.py";
+    const original = (await alice.readFile(path)).content!;
+    await bob.readFile(path);
+    const lines = original.split("\n");
+    const mine = [...lines];
+    mine[0] = "# alice was here";
+    const theirs = [...lines];
+    theirs[0] = "# bob was here";
+    expect((await alice.writeFile(path, mine.join("\n"))).status).toBe("written");
+    const clash = await bob.writeFile(path, theirs.join("\n"));
+    expect(clash.status).toBe("conflict");
+    expect(clash.conflict_id).toBeTruthy();
+
+    const deadline = Date.now() + 20_000;
+    while (!updates.includes(RESOURCES.conflicts) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(updates).toContain(RESOURCES.conflicts);
+
+    const open = await editor.listConflicts();
+    const conflict = open.find((c) => c.id === clash.conflict_id)!;
+    expect(conflict).toMatchObject({ path, status: "open" });
+
+    // the diff editor's three sides: from show_conflict when the server has it, else devreliab's Python API
+    const texts = (await alice.showConflict(conflict.id)) ?? (await conflictTextsFromPython(pythonOf({ command: COMMAND })!, root, conflict.id));
+    expect(texts.base).toBe(original);
+    expect(texts.theirs).toBe(mine.join("\n"));
+    expect(texts.ours).toBe(theirs.join("\n"));
+    expect(texts.merged).toContain("<<<<<<<");
+
+    const resolved = [...lines];
+    resolved[0] = "# alice and bob were here";
+    const result = await alice.resolveConflict(conflict.id, "content", resolved.join("\n"));
+    expect(result.status).toMatch(/^(written|merged)$/);
+    expect((await alice.listConflicts()).map((c) => c.id)).not.toContain(conflict.id);
+    expect(readFileSync(join(root, path), "utf8")).toBe(resolved.join("\n"));
+  });
+
+  it("takes mine (ours) and takes theirs", async () => {
+    const a = await connect("a");
+    const b = await connect("b");
+    const path = "shop/orders.py";
+    for (const resolution of ["ours", "theirs"] as const) {
+      const text = (await a.readFile(path)).content!;
+      await b.readFile(path);
+      const first = text.replace(/^"""[^\n]*/, `"""a ${resolution}"""`);
+      const second = text.replace(/^"""[^\n]*/, `"""b ${resolution}"""`);
+      await a.writeFile(path, first);
+      const clash = await b.writeFile(path, second);
+      expect(clash.status).toBe("conflict");
+      const result = await a.resolveConflict(clash.conflict_id!, resolution);
+      expect(result.status).not.toBe("conflict");
+      expect(readFileSync(join(root, path), "utf8")).toBe(resolution === "ours" ? second : first);
+    }
+  });
+});
+
+describe("the server lifecycle", () => {
+  it("restarts into a new process, one at a time", async () => {
+    const log = new MemoryLogger();
+    const manager = new ServerManager((onExit) => DevreliabClient.connect(launch(), { onClose: onExit }), log);
+    const first = await manager.start();
+    expect(first?.pid).toBeTruthy();
+    const [r1, r2] = await Promise.all([manager.restart(), manager.restart()]);
+    expect(r1).toBe(r2);
+    expect(r1!.pid).not.toBe(first!.pid);
+    expect((await (await manager.ready()).health()).status).toBeTruthy();
+    await manager.dispose();
+    expect(manager.state).toBe("stopped");
+  });
+
+  it("fails clearly when the command does not exist", async () => {
+    const manager = new ServerManager(
+      (onExit) => DevreliabClient.connect({ command: join(root, "no-such-devreliab"), args: ["serve"] }, { onClose: onExit, timeoutMs: 10_000 }),
+      new MemoryLogger(),
+    );
+    expect(await manager.start()).toBeUndefined();
+    expect(manager.state).toBe("failed");
+    await manager.dispose();
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { findingDescription, findingLabel, findingLink, groupFindings } from "../../src/views/securityModel";
+import { analysis, fileAnalysis } from "./helpers";
+
+describe("groupFindings", () => {
+  it("groups by severity, HIGH first, and sorts each group by path and line", () => {
+    const groups = groupFindings([analysis("shop/orders.py"), analysis("shop/deploy.py")]);
+    expect(groups.map((g) => g.severity)).toEqual(["HIGH", "MEDIUM", "LOW"].filter((s) => groups.some((g) => g.severity === s)));
+    expect(groups[0].severity).toBe("HIGH");
+    expect(groups[0].findings.map((f) => `${f.line}:${f.test_id}`).slice(0, 2)).toEqual(["14:B602", "18:B324"]);
+    expect(groups.at(-1)!.severity).toBe("LOW");
+    const total = groups.reduce((n, g) => n + g.findings.length, 0);
+    expect(total).toBe(analysis("shop/deploy.py").findings.length);
+  });
+
+  it("merges files and leaves empty severities out", () => {
+    const f = (path: string, line: number, severity: string) => ({ path, line, severity, test_id: "B101", confidence: "HIGH", message: "assert" });
+    const groups = groupFindings([fileAnalysis("b.py", { findings: [f("b.py", 3, "LOW")] }), fileAnalysis("a.py", { findings: [f("a.py", 9, "low")] })]);
+    expect(groups).toHaveLength(1);
+    expect(groups[0].findings.map((x) => x.path)).toEqual(["a.py", "b.py"]);
+  });
+
+  it("labels a finding with its id, location, CWE and link", () => {
+    const b602 = analysis("shop/deploy.py").findings.find((x) => x.test_id === "B602")!;
+    expect(findingLabel(b602)).toBe("B602: subprocess call with shell=True identified, security issue.");
+    expect(findingDescription(b602)).toBe("shop/deploy.py:14 · CWE-78 · high confidence");
+    expect(findingLink(b602)).toBe("https://cwe.mitre.org/data/definitions/78.html");
+    expect(findingLink({ ...b602, cwe: undefined })).toBeUndefined();
+  });
+});
