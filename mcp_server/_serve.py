@@ -34,6 +34,7 @@ from ._lane import ReadLane
 from ._lane import enabled as lane_enabled
 from ._server import build_server, create_server
 from ._stdio import run_stdio
+from ._wirebytes import WireBytes
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 TOKEN_ENV = "DEVRELIAB_TOKEN"
@@ -71,7 +72,7 @@ class HttpAddress:
 
 def serve_stdio(root: str) -> int:
     """Serve over stdin/stdout until stdin closes or SIGTERM/SIGINT; 0 on a clean shutdown."""
-    built = build_server(root, transport_counts_bytes=True)
+    built = build_server(root)
     monitor = built.state.monitor
     sizes = monitor.record_sizes if monitor is not None and monitor.settings.measure_bytes else None
 
@@ -168,6 +169,8 @@ def http_app(root: str, address: HttpAddress, token: str | None) -> Any:
     server = create_server(root, per_session=True, monitor=monitor)
     app: ASGIApp = server.streamable_http_app(streamable_http_path="/mcp", host=address.host,
                                               transport_security=security_settings(address))
+    if monitor.settings.measure_bytes:
+        app = WireBytes(app, monitor.record_sizes)
     app = MetricsRoute(app, monitor, address)
     app = BearerToken(app, token) if token else app
     # the dashboard reads the store through the server's own workspace (never a second StateStore)

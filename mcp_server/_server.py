@@ -49,13 +49,16 @@ def create_server(
     client_id: str | None = None,
     per_session: bool = False,
     monitor: PerformanceMonitor | bool = True,
+    count_bytes: bool = False,
 ) -> MCPServer[ServerState]:
     """An MCP server for the workspace at ``root``. ``on_tool_call`` callbacks get every tool call's name,
     duration and outcome. ``per_session``: each session is its own client (its own memory of the versions it
     read), as several HTTP clients share one process. ``monitor``: the performance monitor fed by that hook and
-    sampling into the state store (True: a new one; False: none)."""
+    sampling into the state store (True: a new one; False: none). ``count_bytes``: the server itself measures
+    the bytes of each request and answer (by encoding them once more); devreliab's own transports count them
+    on the wire instead, so only an embedder with a transport of its own needs this."""
     return build_server(root, on_tool_call=on_tool_call, client_id=client_id, per_session=per_session,
-                        monitor=monitor).server
+                        monitor=monitor, count_bytes=count_bytes).server
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,9 @@ def build_server(
     client_id: str | None = None,
     per_session: bool = False,
     monitor: PerformanceMonitor | bool = True,
-    transport_counts_bytes: bool = False,
+    count_bytes: bool = False,
 ) -> Built:
-    """``create_server``, with its state and roots. ``transport_counts_bytes``: the transport reports the
-    bytes of each request and answer to the monitor (stdio does), so the server need not encode answers twice."""
+    """``create_server``, with its state and roots."""
     if monitor is True:
         monitor = PerformanceMonitor(root)
     state = ServerState(root=os.fspath(root), hooks=list(on_tool_call), per_session=per_session,
@@ -138,7 +140,7 @@ def build_server(
     _register_protocol_basics(server)
     server.middleware.append(tool_call_middleware(state))
     if state.monitor is not None:  # bytes in and out of every request, and the other requests' durations
-        server.middleware.append(state.monitor.wire_middleware(sizes=not transport_counts_bytes))
+        server.middleware.append(state.monitor.wire_middleware(sizes=count_bytes))
     _tools.register(server, state)
     _register_resources(server, state)
     return Built(server, state, roots)
