@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import fcntl
 import logging
 import os
 import stat
@@ -50,6 +51,7 @@ EOF_GRACE_S = 30.0
 #: far below it: a whole file is at most 16 MiB of text, JSON-escaped).
 MAX_LINE_BYTES = 128 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
+PIPE_BYTES = 1024 * 1024
 TOO_LONG = "\x00devreliab:too-long"  # the reader's marker for a dropped line (never valid JSON-RPC)
 
 
@@ -59,6 +61,14 @@ def _is_pipe(fd: int) -> bool:
     A terminal is left to the threads: making it non-blocking would leak O_NONBLOCK to the shell."""
     mode = os.fstat(fd).st_mode
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def _widen(fd: int) -> None:
+    """Give a pipe a 1 MiB buffer (Linux; the default is 64 KiB), so a big answer is handed over in one write
+    instead of a ping-pong of 64 KiB chunks with the reader. Best effort: the size a process may set is capped
+    by /proc/sys/fs/pipe-max-size, and other systems have no such call."""
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _claim(fd: int, diversion: int) -> int:
@@ -213,6 +223,7 @@ async def _wire() -> AsyncIterator[tuple[MemoryObjectReceiveStream[str], _PipeOu
     send, receive = anyio.create_memory_object_stream[str](0)
     out: _PipeOut | _BlockingOut
     if _is_pipe(wire_out):
+        _widen(wire_out)
         loop = asyncio.get_running_loop()
         transport, protocol = await loop.connect_write_pipe(
             asyncio.streams.FlowControlMixin, os.fdopen(wire_out, "wb", buffering=0))
@@ -222,6 +233,7 @@ async def _wire() -> AsyncIterator[tuple[MemoryObjectReceiveStream[str], _PipeOu
     try:
         async with anyio.create_task_group() as tg:
             if _is_pipe(wire_in):
+                _widen(wire_in)
                 tg.start_soon(_pipe_lines, wire_in, send)
             else:
                 _thread_lines(wire_in, send)

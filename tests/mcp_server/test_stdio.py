@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from mcp import Client, StdioServerParameters
 
 from devreliab._store import StateStore
 from devreliab.monitor import _samples
-from mcp_server._stdio import MAX_LINE_BYTES
+from mcp_server._stdio import MAX_LINE_BYTES, PIPE_BYTES
 from tests.conftest import run_cli
 
 from .conftest import StdioServer, serve_env
@@ -175,3 +176,11 @@ def test_the_bytes_of_each_request_and_answer_line_reach_the_monitor(root: Path)
     assert values["tool.read_file.bytes_out"] == pytest.approx(line(lane_read), abs=8), sorted(values)
     assert values["method.tools/list.bytes_out"] == pytest.approx(line(listed), rel=0.01)
     assert 60 < values["tool.read_file.bytes_in"] < 200
+
+
+def test_the_server_widens_its_pipes_so_a_big_answer_is_one_write(stdio_server: StdioServer) -> None:
+    """A 100 KB answer through a 64 KiB pipe is a ping-pong of writes and reads between the processes; the
+    server asks Linux for 1 MiB pipes (both directions; the pipe is shared, so the client sees the size)."""
+    assert stdio_server.proc.stdout is not None and stdio_server.proc.stdin is not None
+    for pipe in (stdio_server.proc.stdout, stdio_server.proc.stdin):
+        assert fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ) == PIPE_BYTES
