@@ -193,7 +193,7 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         if after is None:
             return None
         try:
-            return g.write_guidance(path, before, after, config)
+            return g.write_guidance(path, before, after, config, state.ws.store)
         except Exception:  # guidance is advice: never fail a write that succeeded
             return None
 
@@ -394,7 +394,7 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
             raise ToolError(f"{path!r} is not Python source (.py); analyze_file analyses Python files only.")
         data = (Path(ws.root) / info.path).read_bytes()
         config = ws.config
-        a = g.analyse(info.path, data, config)
+        a = g.analyse(info.path, data, config, ws.store)
         baseline = read_baseline(config.baseline) if config.baseline is not None else None
         gate = evaluate([a], config.gates, baseline)
         return _answer(AnalyzeFileResult(

@@ -164,6 +164,12 @@ class Workspace:
         self._watcher: Watcher | None = None
         self._subscribers: list[Callable[[ChangeEvent], None]] = []
 
+    @property
+    def store(self) -> StateStore:
+        """The workspace's state store (``.devreliab/state.db``), for components that keep tables of their own
+        in it, such as the analysis cache and the monitor's samples."""
+        return self._store
+
     # -- lifecycle ----------------------------------------------------------------------------------------
     def close(self) -> None:
         """Stop the watcher and close the store connections of every thread that used this workspace."""

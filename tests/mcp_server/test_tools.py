@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 
+from devreliab import load_config
+from devreliab._store import StateStore
+from devreliab.guidance._cache import AnalysisCache
 from mcp_server import ToolCall
 
 from .conftest import call, connect, ok, refused
@@ -255,6 +258,23 @@ async def test_guidance_is_left_out_when_the_config_turns_it_off(root: Path) -> 
         await ok(client, "read_file", path="src/app.py")
         data = await ok(client, "write_file", path="src/app.py", content=RISKY)
     assert "guidance" not in data
+
+
+async def test_guidance_shares_the_analysis_cache_so_the_next_write_analyses_only_its_new_text(root: Path) -> None:
+    """The text a write leaves is the next write's "before": guidance stores what it analysed in the
+    workspace's analysis cache (the one devreliab analyze and analyze_file use) and finds it there again."""
+    async with connect(root) as client:
+        await ok(client, "read_file", path="src/app.py")
+        first = await ok(client, "write_file", path="src/app.py", content=RISKY)
+        again = await ok(client, "analyze_file", path="src/app.py")
+    store = StateStore(root)
+    try:
+        cache = AnalysisCache(root, load_config(root).analysis_hash(), store=store)
+        cached = cache.get_many([first["version"]], {first["version"]: "src/app.py"})
+    finally:
+        store.close()
+    assert first["version"] in cached  # the new text, analysed once for the guidance
+    assert [f["test_id"] for f in again["findings"]] == [f.test_id for f in cached[first["version"]].findings]
 
 
 async def test_writing_python_that_no_longer_parses_says_so(root: Path) -> None:
