@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import threading
 import warnings
 
 from ._model import FileAnalysis, FileError
 from ._thresholds import Thresholds
+
+# warnings.catch_warnings() swaps the process-wide filter list on entry and puts back what it saw on exit, so it
+# is not thread-safe: two analyses whose parses overlap can leave "ignore all warnings" installed for the whole
+# process, or parse while another has already restored the filters. Only this piece is serialised; ast.parse
+# holds the GIL throughout anyway, so the lock costs no parallelism.
+_parse_lock = threading.Lock()
 
 
 def version_of(data: bytes) -> str:
@@ -63,7 +70,7 @@ def analyze_bytes(path: str, data: bytes, thresholds: Thresholds, max_bytes: int
         return failed("encoding", f"{exc.msg}; fix the '# -*- coding: ... -*-' line", exc.lineno)
 
     try:
-        with warnings.catch_warnings():
+        with _parse_lock, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc. is not ours to report
             tree = ast.parse(source, filename=path)
     except SyntaxError as exc:

@@ -1,6 +1,8 @@
 """The one place bandit is used: runs bandit's own tests in process and returns devreliab Findings.
 
-One ``BanditManager`` per process (loading bandit's plugins takes ~0.3 s), reused for every file. The file's
+bandit's plugins are loaded and its test set built once per process (that takes ~0.3 s); every scan then runs
+on a manager of its own that shares only that loaded, never-changed part, so scans in several threads at once
+(the MCP server's tools run in worker threads) cannot see each other's trees, results or errors. The file's
 tree is the one the caller already parsed for radon, handed to bandit's node visitor instead of letting bandit
 parse the file again; everything else — the tests run, ``# nosec`` handling, severities, confidences and CWE
 ids — is bandit's own code, so results equal ``bandit -r`` with its default profile. Depends on bandit 1.9's
@@ -10,8 +12,10 @@ manager internals (pinned in pyproject.toml); the tests compare against the band
 from __future__ import annotations
 
 import ast
+import copy
 import io
 import logging
+import threading
 from functools import cache
 from typing import Any
 
@@ -35,9 +39,10 @@ _NO_SCORE = {"SEVERITY": [0] * len(b_constants.RANKING), "CONFIDENCE": [0] * len
 
 
 class _Manager(b_manager.BanditManager):  # type: ignore[misc]
-    """bandit's manager, fed a tree that is already parsed."""
+    """bandit's manager, fed a tree that is already parsed. One per scan (see ``_manager``)."""
 
     tree: ast.Module | None = None
+    crashes: list[str]
 
     def _parse_file(self, fname: str, fdata: Any, new_files_list: list[str]) -> None:
         data = fdata.getvalue()
@@ -70,7 +75,14 @@ class _Manager(b_manager.BanditManager):  # type: ignore[misc]
                 return _NO_SCORE
             return run_tests(raw_context, checktype)
 
+        def crashed(test: str, context: Any, error: BaseException) -> None:
+            # bandit only logs a test that raised and goes on, which would make the findings silently
+            # incomplete; noted here, the scan reports the file as skipped instead (and nothing is cached).
+            line = getattr(context, "_context", {}).get("lineno")
+            self.crashes.append(f"its test {test} failed at line {line}: {type(error).__name__}: {error}")
+
         res.tester.run_tests = run_tests_fast
+        res.tester.report_error = crashed
         if self.tree is None:
             score = res.process(data)
         else:
@@ -84,10 +96,44 @@ class _Manager(b_manager.BanditManager):  # type: ignore[misc]
         return score
 
 
-@cache
-def _manager() -> _Manager:
-    logging.getLogger("bandit").setLevel(logging.ERROR)
-    return _Manager(b_config.BanditConfig(), "file")
+_loading = threading.Lock()
+_loaded: _Manager | None = None
+
+
+def _prototype() -> _Manager:
+    """bandit's manager as bandit builds it, once per process: plugins loaded, test set built. It never scans;
+    scans run on copies of it (``_manager``)."""
+    global _loaded
+    if _loaded is None:
+        # Once, even when the first scans start together: building it loads bandit's plugins and writes each
+        # plugin's configuration onto the plugin function, nothing to do twice at the same time.
+        with _loading:
+            if _loaded is None:
+                logging.getLogger("bandit").setLevel(logging.ERROR)
+                _loaded = _Manager(b_config.BanditConfig(), "file")
+    return _loaded
+
+
+def warm() -> None:
+    """Load bandit's plugins now rather than in the first scan."""
+    _prototype()
+
+
+def _manager(tree: ast.Module | None) -> _Manager:
+    """A manager for one scan of ``tree``.
+
+    It shares the prototype's configuration and test set (only read while scanning); everything a scan fills
+    (results, skipped files, scores, metrics, the tree) is its own, so concurrent scans never mix.
+    """
+    proto = _prototype()
+    mgr: _Manager = copy.copy(proto)
+    for name, value in vars(proto).items():
+        if isinstance(value, list | dict | set):
+            setattr(mgr, name, copy.copy(value))
+    mgr.metrics = metrics.Metrics()
+    mgr.tree = tree
+    mgr.crashes = []
+    return mgr
 
 
 @cache
@@ -111,17 +157,9 @@ def scan(fname: str, data: bytes, tree: ast.Module | None, spans: list[tuple[int
     ``spans`` are (first line, last line, qualname) of the file's functions and classes, to name the innermost
     one around each finding; ``lines`` are the decoded source lines, for the code excerpt.
     """
-    mgr = _manager()
-    mgr.results = []
-    mgr.skipped = []
-    mgr.scores = []
-    mgr.metrics = metrics.Metrics()
-    mgr.tree = tree
-    try:
-        mgr._parse_file(fname, io.BytesIO(data), [fname])
-    finally:
-        mgr.tree = None
-    skipped = mgr.skipped[0][1] if mgr.skipped else None
+    mgr = _manager(tree)
+    mgr._parse_file(fname, io.BytesIO(data), [fname])
+    skipped = mgr.skipped[0][1] if mgr.skipped else (mgr.crashes[0] if mgr.crashes else None)
     findings = []
     for issue in mgr.results:
         first = issue.linerange[0] if issue.linerange else issue.lineno

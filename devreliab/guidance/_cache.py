@@ -30,6 +30,11 @@ RACY_NS = 2_000_000_000  # a file changed this recently may change again within 
 
 Signature = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
+# Part of every key. Raised when a fix changes what the engine produces for the same bytes, versions and settings,
+# so that results stored before the fix are never served again. 2: analyses running in several threads at once
+# (the MCP server's tools) could carry another file's findings, and such results were stored.
+ENGINE_REVISION = 2
+
 
 def _installed_version(dist: str) -> str:
     """A distribution's version without importing it or importlib.metadata (both cost a warm run time)."""
@@ -94,7 +99,7 @@ def analyzer_signature() -> str:
 
 class AnalysisCache:
     def __init__(self, root: Path, config_hash: str, store: StateStore | None = None) -> None:
-        self.prefix = f"{analyzer_signature()}|{FORMAT}|{config_hash}|"
+        self.prefix = f"{analyzer_signature()}|{FORMAT}|r{ENGINE_REVISION}|{config_hash}|"
         self.store: StateStore | None
         try:
             self.store = store if store is not None else StateStore(root)

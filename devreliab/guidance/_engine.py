@@ -60,7 +60,7 @@ def _work(item: tuple[str, bytes, Thresholds, int]) -> FileAnalysis:
 def _warm_worker() -> None:
     from . import _bandit, _radon  # noqa: F401  import once per worker, before the first file
 
-    _bandit._manager()
+    _bandit.warm()
 
 
 def _analyse_all(items: list[tuple[str, bytes, Thresholds, int]], jobs: int, progress: Progress | None

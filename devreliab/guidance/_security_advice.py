@@ -9,9 +9,9 @@ explicitly" alternative (``# nosec BXXX`` with a reason), scored low because it 
 from __future__ import annotations
 
 import ast
-import copy
 import re
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ._model import Finding, Strategy
 from ._refactor import strategy
@@ -29,12 +29,41 @@ def advises(*test_ids: str) -> Callable[[Advisor], Advisor]:
     return register
 
 
+Node = TypeVar("Node", bound=ast.AST)
+
+
+def _clone(node: Node) -> Node:
+    """A deep copy of ``node``'s syntax — its fields and positions — and nothing else.
+
+    Not ``copy.deepcopy``: bandit marks every node it visits with ``_bandit_parent``/``_bandit_sibling``, so a
+    deepcopy of one call copies the whole tree, and through the context and operator nodes (``Load()``,
+    ``Add()``, …), which ``ast.parse`` shares between all the trees of the process, it reaches into trees that
+    other threads are scanning (and marking) at that moment.
+    """
+    new = type(node)()
+    for name in node._fields:
+        if hasattr(node, name):
+            setattr(new, name, _clone_value(getattr(node, name)))
+    for name in node._attributes:
+        if hasattr(node, name):
+            setattr(new, name, getattr(node, name))
+    return new
+
+
+def _clone_value(value: Any) -> Any:
+    if isinstance(value, ast.AST):
+        return _clone(value)
+    if isinstance(value, list):
+        return [_clone_value(item) for item in value]
+    return value
+
+
 def _unparse(node: ast.AST) -> str:
     return ast.unparse(ast.fix_missing_locations(node))
 
 
 def _with_keyword(call: ast.Call, name: str, value: ast.expr, drop: str | None = None) -> ast.Call:
-    new = copy.deepcopy(call)
+    new = _clone(call)
     new.keywords = [k for k in new.keywords if k.arg not in (name, drop)]
     new.keywords.append(ast.keyword(arg=name, value=value))
     return new
@@ -105,7 +134,7 @@ def _shell_true(f: Finding, call: ast.Call | None, _: ast.AST | None) -> list[St
     command = call.args[0] if call is not None and call.args else None
     argv = argv_from_command(command) if command is not None else None
     if call is not None and command is not None:
-        new = copy.deepcopy(call)
+        new = _clone(call)
         new.keywords = [k for k in new.keywords if k.arg != "shell"]
         if argv is not None:
             new.args = [argv, *new.args[1:]]
@@ -150,13 +179,13 @@ def _weak_hash(f: Finding, call: ast.Call | None, _: ast.AST | None) -> list[Str
     out = []
     if call is not None:
         if isinstance(call.func, ast.Attribute) and call.func.attr.lower() in ("md4", "md5", "sha1", "sha"):
-            strong = copy.deepcopy(call)
+            strong = _clone(call)
             assert isinstance(strong.func, ast.Attribute)
             strong.func.attr = "sha256"
             strong.keywords = [k for k in strong.keywords if k.arg != "usedforsecurity"]
             sha = _unparse(strong)
         elif isinstance(call.func, ast.Attribute) and call.func.attr == "new" and call.args:
-            strong = copy.deepcopy(call)
+            strong = _clone(call)
             strong.args = [ast.Constant("sha256"), *strong.args[1:]]
             sha = _unparse(strong)
         else:
@@ -176,7 +205,7 @@ def _weak_hash(f: Finding, call: ast.Call | None, _: ast.AST | None) -> list[Str
 def _yaml_load(f: Finding, call: ast.Call | None, _: ast.AST | None) -> list[Strategy]:
     example = "yaml.safe_load(stream)"
     if call is not None and isinstance(call.func, ast.Attribute):
-        new = copy.deepcopy(call)
+        new = _clone(call)
         assert isinstance(new.func, ast.Attribute)
         new.func.attr = "safe_load"
         new.keywords = [k for k in new.keywords if k.arg != "Loader"]
@@ -237,7 +266,7 @@ def _verify(f: Finding, call: ast.Call | None, _: ast.AST | None) -> list[Strate
 def _eval(f: Finding, call: ast.Call | None, _: ast.AST | None) -> list[Strategy]:
     example = "ast.literal_eval(text)"
     if call is not None:
-        new = copy.deepcopy(call)
+        new = _clone(call)
         new.func = ast.Attribute(value=ast.Name("ast", ast.Load()), attr="literal_eval", ctx=ast.Load())
         example = "import ast\n" + _unparse(new)
     return [strategy("Use ast.literal_eval", "It evaluates literals (numbers, strings, lists, dicts) and nothing "

@@ -162,3 +162,27 @@ def every_kind_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
     for code, err in run_devreliab_together(runs, cwd=project):
         assert code == 1, err  # the new MD5 use fails the gate
     return out
+
+
+# Eight files whose analyses all differ (findings or none, "# nosec" or none, complex or simple), for the
+# concurrency tests: a file answered with another file's findings, metrics or recommendations shows at once.
+CONCURRENCY_FILES: dict[str, str] = {
+    **{f"shop/{p.name}": p.read_text(encoding="utf-8") for p in sorted((EXAMPLE / "shop").glob("*.py"))},
+    "app/sec.py": SECURITY_SOURCE,
+    "app/unpickle.py": "import pickle\n\n\ndef load(blob):\n    return pickle.loads(blob)\n",
+    "app/fetch.py": ("import requests\nimport yaml\n\n\ndef fetch(url, token):\n"
+                     "    r = requests.get(url, verify=False)\n    return yaml.load(r.text), eval(token)\n"),
+    "app/orders_nosec.py": ORDERS_SOURCE + "\n\ndef run(cmd):\n    import os\n"
+                                           "    os.system(cmd)  # nosec B605 - trusted\n    assert cmd\n",
+}
+
+
+def write_concurrency_project(root: Path) -> Path:
+    """The example project's configuration with the eight ``CONCURRENCY_FILES`` under ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(EXAMPLE / "devreliab.jsonc", root / "devreliab.jsonc")
+    for name, text in CONCURRENCY_FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root

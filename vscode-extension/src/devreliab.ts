@@ -4,12 +4,11 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { COMMANDS, CONFIG_SECTION, CONFLICT_SCHEME, cweUrl, INSTALL_HINT, SERVER_NAME, VIEWS } from "./common/constants";
-import { pythonOf } from "./common/conflictTexts";
 import { createLogger, errorMessage, type Logger } from "./common/logger";
 import { DevreliabClient, RESOURCES } from "./common/mcpClient";
 import { Poller } from "./common/poller";
 import { ServerManager } from "./common/server";
-import { looksLikeMissingPackage, resolveServerCommand, type ServerSpec } from "./common/serverCommand";
+import { looksLikeMissingPackage, resolveServerCommand } from "./common/serverCommand";
 import { needsRestart, readSettings, type Settings } from "./common/settings";
 import { formatStatus } from "./common/statusBar";
 import { StatusBarItem } from "./common/statusBarItem";
@@ -40,7 +39,6 @@ function pickRoot(): string | undefined {
 export class Devreliab implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private settings: Settings;
-  private spec: ServerSpec | undefined;
   private lastStderr = "";
   private health: Health | undefined;
   private metrics: Metrics | undefined;
@@ -116,9 +114,7 @@ export class Devreliab implements vscode.Disposable {
     this.quality.view = api.createTreeView(VIEWS.quality, { treeDataProvider: this.quality, showCollapseAll: true });
     const security = new SecurityView(this.store, uriOf);
     security.view = api.createTreeView(VIEWS.security, { treeDataProvider: security, showCollapseAll: true });
-    this.conflicts = new ConflictsView(this.server, root, () => (this.spec ? pythonOf(this.spec) : undefined), this.log, (rel) =>
-      void controller.analyze(rel),
-    );
+    this.conflicts = new ConflictsView(this.server, this.log, (rel) => void controller.analyze(rel));
     this.conflicts.view = api.createTreeView(VIEWS.conflicts, { treeDataProvider: this.conflicts });
     this.registerHealthView();
 
@@ -226,7 +222,6 @@ export class Devreliab implements vscode.Disposable {
       throw new Error(resolution.message);
     }
     const spec = resolution.spec;
-    this.spec = spec;
     this.lastStderr = "";
     this.log.info(`starting ${[spec.command, ...spec.args].join(" ")} (from ${spec.origin})`);
     try {
@@ -304,7 +299,16 @@ export class Devreliab implements vscode.Disposable {
     this.poller?.start();
     void this.conflicts?.refresh();
     this.controller?.analyzeOpenDocuments();
+    await this.scanThenRefreshHealth();
+  }
+
+  /** Scans the workspace, then asks for health and metrics at once: the scan filled the server's cache and
+   * its tool statistics, and the Health view should not show the empty start-up numbers until the next poll. */
+  private async scanThenRefreshHealth(): Promise<void> {
     await this.controller?.scanWorkspace();
+    if (this.server.state === "running") {
+      await this.poller?.runNow();
+    }
   }
 
   private async refreshAll(): Promise<void> {
@@ -312,7 +316,7 @@ export class Devreliab implements vscode.Disposable {
       await this.restart();
       return;
     }
-    await Promise.all([this.poller?.runNow(), this.conflicts?.refresh(), this.controller?.scanWorkspace()]);
+    await Promise.all([this.poller?.runNow(), this.conflicts?.refresh(), this.scanThenRefreshHealth()]);
   }
 
   private async poll(): Promise<void> {

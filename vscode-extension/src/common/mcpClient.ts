@@ -6,8 +6,8 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { SerialQueue } from "./serial";
 import type {
+  ConflictDetail,
   ConflictSummary,
-  ConflictTexts,
   DirectoryEntry,
   FileAnalysis,
   Health,
@@ -40,6 +40,13 @@ export interface ConnectOptions {
 /** The server's resources the extension listens to: open conflicts and health, from any server process. */
 export const RESOURCES = { conflicts: "devreliab://conflicts", health: "devreliab://health" } as const;
 
+/** The resource template with one conflict in full: its summary and the texts of base, theirs, ours and merged. */
+export const CONFLICT_RESOURCE_PREFIX = "devreliab://conflict/";
+
+export function conflictResourceUri(id: string): string {
+  return CONFLICT_RESOURCE_PREFIX + encodeURIComponent(id);
+}
+
 /** A tool answered with `isError: true`: its text says what is wrong and what to do. */
 export class ToolError extends Error {
   constructor(
@@ -64,7 +71,7 @@ export interface DevreliabApi {
   readFile(path: string): Promise<ReadResult>;
   writeFile(path: string, content: string, expectedVersion?: string): Promise<WriteResult>;
   listDirectory(path?: string, depth?: number, maxEntries?: number): Promise<{ entries: DirectoryEntry[]; truncated?: boolean }>;
-  showConflict(id: string): Promise<ConflictTexts | undefined>;
+  conflict(id: string): Promise<ConflictDetail>;
   subscribe(uri: string): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -84,11 +91,36 @@ interface ContentBlock {
   text?: string;
 }
 
+/** A tool's answer: its structured content (if any) and its text content blocks joined. */
+export interface ToolAnswer {
+  structured?: Record<string, unknown>;
+  text: string;
+}
+
+/** read_file's answer: the text is the text content (sent once); the structured content describes it. */
+export function readResultOf(answer: ToolAnswer): ReadResult {
+  const described = (answer.structured ?? {}) as Partial<ReadResult>;
+  if (described.unchanged) {
+    return { ...described, path: described.path ?? "", version: described.version ?? "" };
+  }
+  return { ...described, path: described.path ?? "", version: described.version ?? "", content: answer.text };
+}
+
+/** The JSON of a devreliab://conflict/{id} resource; an absent side is null, as in list_conflicts' versions. */
+export function parseConflictResource(text: string): ConflictDetail {
+  const raw = JSON.parse(text) as Partial<ConflictDetail>;
+  if (!raw || typeof raw !== "object" || typeof raw.ours !== "string" || !raw.conflict) {
+    throw new Error(`not a conflict resource: ${text.slice(0, 200)}`);
+  }
+  return { conflict: raw.conflict, base: raw.base ?? null, theirs: raw.theirs ?? null, ours: raw.ours, merged: raw.merged ?? "" };
+}
+
 export class DevreliabClient implements DevreliabApi {
   private tools: Promise<string[]> | undefined;
   /**
-   * devreliab 0.1 runs tool calls in worker threads, and analyses running at the same time in one server
-   * process mix up their findings (and can crash); so this client sends one analysis at a time.
+   * Analyses are CPU-bound in the server and a burst of saves would queue there anyway: this client sends one
+   * analysis at a time, so the latest save is never stuck behind many stale ones. (The server handles
+   * concurrent analyses correctly; early builds mixed their findings up.)
    */
   private readonly analyses = new SerialQueue();
 
@@ -134,7 +166,8 @@ export class DevreliabClient implements DevreliabApi {
     return this.tools;
   }
 
-  async callTool<T>(name: string, args: Record<string, unknown> = {}): Promise<T> {
+  /** Calls a tool: its structured content and its text; a tool error (`isError`) throws a ToolError. */
+  async callToolAnswer(name: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> {
     const result = await this.client.callTool({ name, arguments: args }, undefined, { timeout: this.timeoutMs });
     const content = (result.content ?? []) as ContentBlock[];
     const text = content
@@ -144,8 +177,15 @@ export class DevreliabClient implements DevreliabApi {
     if (result.isError) {
       throw new ToolError(name, text || `${name} failed`);
     }
-    if (result.structuredContent && typeof result.structuredContent === "object") {
-      return result.structuredContent as T;
+    const structured =
+      result.structuredContent && typeof result.structuredContent === "object" ? (result.structuredContent as Record<string, unknown>) : undefined;
+    return { structured, text };
+  }
+
+  async callTool<T>(name: string, args: Record<string, unknown> = {}): Promise<T> {
+    const { structured, text } = await this.callToolAnswer(name, args);
+    if (structured) {
+      return structured as T;
     }
     try {
       return JSON.parse(text) as T;
@@ -179,8 +219,9 @@ export class DevreliabClient implements DevreliabApi {
     return this.callTool<ResolveResult>("resolve_conflict", args);
   }
 
-  readFile(path: string): Promise<ReadResult> {
-    return this.callTool<ReadResult>("read_file", { path });
+  /** The file's text is read_file's text content; its structured content has the version and the rest. */
+  async readFile(path: string): Promise<ReadResult> {
+    return readResultOf(await this.callToolAnswer("read_file", { path }));
   }
 
   writeFile(path: string, content: string, expectedVersion?: string): Promise<WriteResult> {
@@ -195,13 +236,15 @@ export class DevreliabClient implements DevreliabApi {
     return this.callTool("list_directory", { path, depth, max_entries: maxEntries });
   }
 
-  /** The texts of a conflict, when the server offers a `show_conflict` tool (not in devreliab 0.1's tool list). */
-  async showConflict(id: string): Promise<ConflictTexts | undefined> {
-    if (!(await this.toolNames()).includes("show_conflict")) {
-      return undefined;
+  /** One conflict in full, from the devreliab://conflict/{conflict_id} resource (the diff editor's texts). */
+  async conflict(id: string): Promise<ConflictDetail> {
+    const uri = conflictResourceUri(id);
+    const result = await this.client.readResource({ uri }, { timeout: this.timeoutMs });
+    const first = result.contents.find((c) => "text" in c && typeof c.text === "string") as { text: string } | undefined;
+    if (!first) {
+      throw new Error(`${uri} has no text`);
     }
-    const out = await this.callTool<Partial<ConflictTexts>>("show_conflict", { conflict_id: id });
-    return { base: out.base ?? null, theirs: out.theirs ?? null, ours: out.ours ?? "", merged: out.merged ?? "" };
+    return parseConflictResource(first.text);
   }
 
   /** Asks to be told when a resource changes; false when the server does not offer subscriptions. */

@@ -14,8 +14,6 @@ export interface ServerSpec {
   cwd: string;
   /** how the command was found, for the log */
   origin: "serverCommand" | "interpreter" | "path" | "venv";
-  /** the Python interpreter, when the command is one (`-m devreliab`) */
-  python?: string;
 }
 
 export type Resolution = { ok: true; spec: ServerSpec } | { ok: false; message: string };
@@ -95,7 +93,7 @@ export function resolveServerCommand(settings: Settings, root: string, probes: P
     if (!python) {
       return { ok: false, message: notFoundMessage(root, `devreliab.interpreter: '${settings.interpreter}' is not an executable`) };
     }
-    return { ok: true, spec: { command: python, args: ["-m", "devreliab", ...serveArgs(root)], cwd: root, origin: "interpreter", python } };
+    return { ok: true, spec: { command: python, args: ["-m", "devreliab", ...serveArgs(root)], cwd: root, origin: "interpreter" } };
   }
   const onPath = probes.which("devreliab");
   if (onPath) {
@@ -103,7 +101,7 @@ export function resolveServerCommand(settings: Settings, root: string, probes: P
   }
   const python = venvPython(root, probes.platform);
   if (probes.isExecutable(python)) {
-    return { ok: true, spec: { command: python, args: ["-m", "devreliab", ...serveArgs(root)], cwd: root, origin: "venv", python } };
+    return { ok: true, spec: { command: python, args: ["-m", "devreliab", ...serveArgs(root)], cwd: root, origin: "venv" } };
   }
   return { ok: false, message: notFoundMessage(root, `not on PATH, and no ${path.relative(root, python)} in the workspace`) };
 }

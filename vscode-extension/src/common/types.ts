@@ -115,10 +115,13 @@ export interface WriteResult {
   guidance?: string | string[];
 }
 
+/** read_file: `content` is the answer's text content; the rest is its structured content. */
 export interface ReadResult {
   path: string;
   content?: string;
   version: string;
+  encoding?: string;
+  line_ending?: string;
   total_lines?: number;
   unchanged?: boolean;
 }
@@ -135,4 +138,9 @@ export interface ConflictTexts {
   theirs: string | null;
   ours: string;
   merged: string;
+}
+
+/** A devreliab://conflict/{conflict_id} resource: the conflict's summary and its texts. */
+export interface ConflictDetail extends ConflictTexts {
+  conflict: ConflictSummary;
 }

@@ -1,9 +1,9 @@
 // The Conflicts view: each open conflict, its three sides in the diff editor (a `devreliab-conflict:` content
-// provider), and take mine / take theirs / edit the merge — each a versioned write through resolve_conflict.
+// provider, whose texts come from the server's devreliab://conflict/{conflict_id} resource), and take mine /
+// take theirs / edit the merge — each a versioned write through resolve_conflict.
 
 import * as vscode from "vscode";
 import { COMMANDS, CONFLICT_SCHEME } from "../common/constants";
-import { conflictTextsFromPython } from "../common/conflictTexts";
 import { errorMessage, type Logger } from "../common/logger";
 import type { ServerManager } from "../common/server";
 import type { ConflictSummary, ConflictTexts } from "../common/types";
@@ -40,8 +40,6 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
 
   constructor(
     private readonly server: ServerManager,
-    private readonly root: string,
-    private readonly python: () => string | undefined,
     private readonly log: Logger,
     private readonly afterResolve: (path: string) => void,
   ) {}
@@ -100,21 +98,13 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
     return item;
   }
 
-  /** The texts of a conflict: the server's `show_conflict` tool when it has one, else devreliab's Python API. */
+  /** The texts of a conflict, from the server's devreliab://conflict/{conflict_id} resource (read once per id). */
   conflictTexts(id: string): Promise<ConflictTexts> {
     let texts = this.texts.get(id);
     if (!texts) {
       texts = (async () => {
         const client = await this.server.ready();
-        const fromServer = await client.showConflict(id);
-        if (fromServer) {
-          return fromServer;
-        }
-        const python = this.python();
-        if (!python) {
-          throw new Error("the server has no show_conflict tool and no Python interpreter is known to read the conflict");
-        }
-        return conflictTextsFromPython(python, this.root, id);
+        return await client.conflict(id);
       })();
       texts.catch(() => this.texts.delete(id));
       this.texts.set(id, texts);

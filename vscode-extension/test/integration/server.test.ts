@@ -1,11 +1,11 @@
 // The extension's MCP client code against the real `devreliab serve` (DEVRELIAB_SERVE, default this checkout's
-// .venv/bin/devreliab) on a temporary copy of fixtures/example.
+// .venv/bin/devreliab; the server is spawned with this process's environment, PYTHONPATH included) on a
+// temporary copy of fixtures/example.
 
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { conflictTextsFromPython, pythonOf } from "../../src/common/conflictTexts";
 import { MemoryLogger } from "../../src/common/logger";
 import { DevreliabClient, RESOURCES, ToolError } from "../../src/common/mcpClient";
 import { ServerManager } from "../../src/common/server";
@@ -163,8 +163,32 @@ describe("the MCP client against devreliab serve", () => {
     expect(metrics.tools.analyze_file.calls).toBeGreaterThan(0);
     expect(typeof metrics.tools.analyze_file.mean_ms).toBe("number");
     expect(metrics.cache).toMatchObject({ hits: expect.any(Number), misses: expect.any(Number), max_bytes: expect.any(Number) });
+    // after the scan the cache is no longer empty: what the Health view shows once the first scan is done
+    expect(metrics.cache.entries).toBeGreaterThan(0);
+    expect(metrics.cache.hits + metrics.cache.misses).toBeGreaterThan(0);
     const html = renderHealthHtml({ serverState: "running", health, metrics, nonce: "n", cspSource: "x" });
     expect(html).toContain("<td>analyze_file</td>");
+    expect(html).not.toContain("cache: – hits (0/0)");
+  });
+
+  it("reads a file's text from read_file's text content, sent once", async () => {
+    const path = "shop/deploy.py";
+    const disk = readFileSync(join(root, path), "utf8");
+    const read = await client.readFile(path);
+    expect(read.content).toBe(disk);
+    expect(read).toMatchObject({ path, version: expect.stringMatching(/^sha256:/), total_lines: disk.split("\n").length - (disk.endsWith("\n") ? 1 : 0) });
+    // the contract: the structured content describes the text but does not repeat it
+    const raw = await client.callToolAnswer("read_file", { path });
+    expect(raw.text).toBe(disk);
+    expect(raw.structured).toBeDefined();
+    expect(raw.structured).not.toHaveProperty("content");
+    expect(Object.keys(raw.structured!).sort()).toEqual(["encoding", "line_ending", "path", "total_lines", "version"]);
+    const again = await client.callTool<{ unchanged?: boolean }>("read_file", { path, if_version: read.version });
+    expect(again).toMatchObject({ path, version: read.version, unchanged: true });
+  });
+
+  it("refuses to read a conflict that does not exist", async () => {
+    await expect(client.conflict("000000000000")).rejects.toThrow();
   });
 
   it("turns a tool refusal into a ToolError with the server's advice", async () => {
@@ -178,6 +202,7 @@ describe("conflicts between two writers, resolved through resolve_conflict", () 
     const updates: string[] = [];
     const editor = await connect("editor", (uri) => updates.push(uri));
     expect(await editor.subscribe(RESOURCES.conflicts)).toBe(true);
+    expect(await editor.subscribe(RESOURCES.health)).toBe(true);
     const alice = await connect("alice");
     const bob = await connect("bob");
     const path = "shop/pricing.py";
@@ -193,18 +218,23 @@ describe("conflicts between two writers, resolved through resolve_conflict", () 
     expect(clash.status).toBe("conflict");
     expect(clash.conflict_id).toBeTruthy();
 
+    // both resources change: the open conflicts, and health's open_conflicts (the Health view refreshes on it)
     const deadline = Date.now() + 20_000;
-    while (!updates.includes(RESOURCES.conflicts) && Date.now() < deadline) {
+    while (!(updates.includes(RESOURCES.conflicts) && updates.includes(RESOURCES.health)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(updates).toContain(RESOURCES.conflicts);
+    expect(updates).toContain(RESOURCES.health);
+    expect((await editor.health()).open_conflicts).toBeGreaterThanOrEqual(1);
 
     const open = await editor.listConflicts();
     const conflict = open.find((c) => c.id === clash.conflict_id)!;
     expect(conflict).toMatchObject({ path, status: "open" });
 
-    // the diff editor's three sides: from show_conflict when the server has it, else devreliab's Python API
-    const texts = (await alice.showConflict(conflict.id)) ?? (await conflictTextsFromPython(pythonOf({ command: COMMAND })!, root, conflict.id));
+    // the diff editor's three sides: the devreliab://conflict/{conflict_id} resource, read through the editor's
+    // own server (the conflict was made through bob's)
+    const texts = await editor.conflict(conflict.id);
+    expect(texts.conflict).toMatchObject({ id: conflict.id, path, status: "open", base_version: conflict.base_version, incoming_version: conflict.incoming_version });
     expect(texts.base).toBe(original);
     expect(texts.theirs).toBe(mine.join("\n"));
     expect(texts.ours).toBe(theirs.join("\n"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { shebangInterpreter } from "../../src/common/conflictTexts";
+import { conflictResourceUri, parseConflictResource, readResultOf } from "../../src/common/mcpClient";
 import {
   ago,
   conflictDescription,
@@ -51,11 +51,44 @@ describe("conflict labels and results", () => {
   });
 });
 
-describe("shebangInterpreter", () => {
-  it("reads the interpreter of a console script", () => {
-    expect(shebangInterpreter("#!/work/main/.venv/bin/python3")).toBe("/work/main/.venv/bin/python3");
-    expect(shebangInterpreter("#!/usr/bin/env python3.11")).toBe("python3.11");
-    expect(shebangInterpreter("#!/bin/sh")).toBeUndefined();
-    expect(shebangInterpreter("\x7fELF")).toBeUndefined();
+describe("the devreliab://conflict/{conflict_id} resource", () => {
+  const summary = { id: "0123456789ab", path: "shop/pricing.py", base_version: "sha256:b", current_version: "sha256:t", incoming_version: "sha256:o", client: "agent-b", created: 1, status: "open" };
+
+  it("is addressed by the conflict's id", () => {
+    expect(conflictResourceUri("0123456789ab")).toBe("devreliab://conflict/0123456789ab");
+    expect(conflictResourceUri("a/b c")).toBe("devreliab://conflict/a%2Fb%20c");
+  });
+
+  it("gives the diff editor's texts and the conflict's summary", () => {
+    const detail = parseConflictResource(JSON.stringify({ conflict: summary, base: "b\n", theirs: "t\n", ours: "o\n", merged: "<<<<<<< on disk\n" }));
+    expect(detail).toEqual({ conflict: summary, base: "b\n", theirs: "t\n", ours: "o\n", merged: "<<<<<<< on disk\n" });
+    expect(["base", "theirs", "ours", "merged"].map((s) => sideText(detail, s as never))).toEqual(["b\n", "t\n", "o\n", "<<<<<<< on disk\n"]);
+  });
+
+  it("reads a side the file did not have (created on both sides, deleted on disk) as null", () => {
+    const detail = parseConflictResource(JSON.stringify({ conflict: { ...summary, base_version: null }, base: null, ours: "o", merged: "o" }));
+    expect(detail).toMatchObject({ base: null, theirs: null, ours: "o" });
+    expect(sideText(detail, "base")).toBe("");
+  });
+
+  it("refuses what is not a conflict", () => {
+    expect(() => parseConflictResource(JSON.stringify({ conflicts: [] }))).toThrow(/not a conflict resource/);
+    expect(() => parseConflictResource("no json")).toThrow();
+  });
+});
+
+describe("read_file's answer", () => {
+  it("takes the text from the text content, the rest from the structured content", () => {
+    const structured = { path: "a.py", version: "sha256:1", encoding: "utf-8", line_ending: "\n", total_lines: 2 };
+    expect(readResultOf({ structured, text: "x = 1\ny = 2\n" })).toEqual({ ...structured, content: "x = 1\ny = 2\n" });
+    expect(readResultOf({ structured: { ...structured, total_lines: 0 }, text: "" }).content).toBe(""); // an empty file
+  });
+
+  it("has no content when the file is unchanged", () => {
+    expect(readResultOf({ structured: { path: "a.py", version: "sha256:1", unchanged: true }, text: "{}" })).toEqual({
+      path: "a.py",
+      version: "sha256:1",
+      unchanged: true,
+    });
   });
 });

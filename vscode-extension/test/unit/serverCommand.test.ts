@@ -20,7 +20,7 @@ describe("resolveServerCommand", () => {
 
   it("falls back to the workspace's .venv interpreter with -m devreliab", () => {
     const r = resolveServerCommand(DEFAULT_SETTINGS, root, probes(["/ws/.venv/bin/python"]));
-    expect(r.ok && r.spec).toMatchObject({ command: "/ws/.venv/bin/python", args: ["-m", "devreliab", "serve", "--root", "/ws"], origin: "venv", python: "/ws/.venv/bin/python" });
+    expect(r.ok && r.spec).toMatchObject({ command: "/ws/.venv/bin/python", args: ["-m", "devreliab", "serve", "--root", "/ws"], origin: "venv" });
   });
 
   it("prefers the serverCommand setting, then the interpreter setting, over PATH", () => {
