@@ -230,7 +230,8 @@ def websocket_library() -> str | None:
 def serve_dashboard(root: str, address: HttpAddress, *, allow_remote: bool = False, token: str | None = None) -> int:
     """Serve the live dashboard of the workspace at http://HOST:PORT/dashboard until SIGTERM/SIGINT.
 
-    The socket is bound before the server starts, so port 0 picks a free port; the URL is printed on stdout.
+    The socket is bound and listening before the server starts, so port 0 picks a free port and the URL
+    printed on stdout answers as soon as it is printed.
     """
     from devreliab.monitor._dashboard import DashboardSource
     from devreliab.monitor._web import app_for
@@ -242,6 +243,7 @@ def serve_dashboard(root: str, address: HttpAddress, *, allow_remote: bool = Fal
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((address.host, address.port))
+        sock.listen(128)  # before the URL is printed: a browser opened at once queues instead of being refused
     except OSError as exc:
         sock.close()
         raise DevreliabError(f"cannot listen on {address.host}:{address.port}: {exc.strerror or exc}") from None
