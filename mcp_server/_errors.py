@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -51,7 +52,17 @@ def message(exc: DevreliabError) -> str:
 
 
 def refusals_as_tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn devreliab's own errors into ToolError (an isError result carrying the message)."""
+    """Turn devreliab's own errors into ToolError (an isError result carrying the message). A coroutine
+    function stays one (the SDK runs it on the event loop instead of a worker thread)."""
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(*args, **kwargs)
+            except DevreliabError as exc:
+                raise ToolError(message(exc)) from exc
+
+        return async_wrapper  # type: ignore[return-value]
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -12,8 +12,10 @@ from collections import Counter
 from collections.abc import Iterable
 
 from devreliab._config import Config
+from devreliab._store import StateStore
 from devreliab.guidance import FileAnalysis, GateResult, ProjectAnalysis
-from devreliab.guidance._analyze import analyze_bytes
+from devreliab.guidance._analyze import analyze_bytes, version_of
+from devreliab.guidance._cache import AnalysisCache
 from devreliab.guidance._thresholds import Thresholds
 
 from ._models import FindingOut, FunctionMetric, GateOut, RecommendationOut
@@ -22,16 +24,30 @@ MAX_GUIDANCE_LINES = 8
 MAX_GATE_LINES = 20
 
 
-def analyse(path: str, data: bytes, config: Config) -> FileAnalysis:
-    return analyze_bytes(path, data, Thresholds.from_config(config), config.analysis_max_file_bytes)
+def analyse(path: str, data: bytes, config: Config, store: StateStore | None = None) -> FileAnalysis:
+    """One file's analysis. With ``store``, through the workspace's analysis cache (the one ``devreliab
+    analyze`` uses): the content an agent just read or wrote has usually been analysed already, by the last
+    guidance on write, analyze_file or a project analysis."""
+    if store is None:
+        return analyze_bytes(path, data, Thresholds.from_config(config), config.analysis_max_file_bytes)
+    cache = AnalysisCache(store.root, config.analysis_hash(), store=store)
+    version = version_of(data)
+    hit = cache.get_many([version], {version: path}).get(version)
+    if hit is not None:
+        return hit
+    found = analyze_bytes(path, data, Thresholds.from_config(config), config.analysis_max_file_bytes)
+    if found.error is None or found.error.kind != "internal":  # the engine's rule: a crash is never cached
+        cache.put_many([found])
+    return found
 
 
-def write_guidance(path: str, before: bytes | None, after: bytes, config: Config) -> list[str] | None:
+def write_guidance(path: str, before: bytes | None, after: bytes, config: Config,
+                   store: StateStore | None = None) -> list[str] | None:
     """What writing ``after`` over ``before`` changed in the gate, in a few lines; None when nothing did."""
     if not path.endswith(".py") or len(after) > config.analysis_max_file_bytes:
         return None
-    new = analyse(path, after, config)
-    old = analyse(path, before, config) if before is not None else None
+    new = analyse(path, after, config, store)
+    old = analyse(path, before, config, store) if before is not None else None
     lines: list[str] = []
     if new.error is not None:
         if old is None or old.error is None:

@@ -19,13 +19,15 @@ class _Out(BaseModel):
 
 
 class ReadFileResult(_Out):
+    """What read_file knows about the text it returns. The text itself (the whole file or lines
+    start_line..end_line) is the answer's text content, content[0].text, sent once."""
+
     path: str = Field(description="Path relative to the workspace root.")
     version: str = Field(description="sha256:<hex> of the file's bytes; pass it as expected_version or if_version.")
-    content: str | None = Field(default=None, description="The text, or only lines start_line..end_line.")
     encoding: str | None = None
     line_ending: str | None = Field(default=None, description="lf, crlf, cr, mixed or none")
     total_lines: int | None = Field(default=None, description="Lines in the whole file, not only the range returned.")
-    unchanged: bool | None = Field(default=None, description="true when if_version matched: content is left out.")
+    unchanged: bool | None = Field(default=None, description="true when if_version matched: there is no text.")
 
 
 class ReadManyEntry(_Out):

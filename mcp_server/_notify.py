@@ -36,6 +36,7 @@ log = logging.getLogger("devreliab.mcp")
 POLL_S = 1.0
 HEALTH_URI = "devreliab://health"
 CONFLICTS_URI = "devreliab://conflicts"
+CONFLICT_PREFIX = "devreliab://conflict/"  # + a conflict id: one conflict in full
 FILE_PREFIX = "devreliab://file/"
 WRITING_TOOLS = frozenset({"write_file", "edit_file", "resolve_conflict", "restore_version"})
 

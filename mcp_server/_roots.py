@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+import weakref
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -51,37 +52,52 @@ def allowed_subtrees(workspace: str, root_uris: list[str]) -> list[str] | None:
     return allowed or None
 
 
+def _connection(session: Any) -> Any:
+    """The client connection behind a request's session (the SDK keeps it private; the session itself when
+    it has none, as the in-memory transport's)."""
+    return getattr(session, "_connection", session)
+
+
 class Roots:
     """The allowed subtrees of each session, fetched from its client on first use."""
 
     def __init__(self, workspace_root: str) -> None:
         self.workspace = os.path.realpath(workspace_root)
-        self._by_session: dict[int, tuple[Any, list[str] | None]] = {}
+        # Keyed by the client's connection: the SDK makes a new session object for every request.
+        self._by_connection: weakref.WeakKeyDictionary[Any, list[str] | None] = weakref.WeakKeyDictionary()
 
     def install(self, server: MCPServer[Any]) -> None:
         server._lowlevel_server.add_notification_handler(  # no MCPServer API for this notification
             "notifications/roots/list_changed", NotificationParams, self._changed)
 
     async def _changed(self, ctx: Any, params: NotificationParams) -> None:
-        self._by_session.pop(id(ctx.session), None)
+        self._by_connection.pop(_connection(ctx.session), None)
 
     async def allowed(self, session: Any) -> list[str] | None:
         caps = getattr(session, "client_capabilities", None)
         if caps is None or getattr(caps, "roots", None) is None or not hasattr(session, "list_roots"):
             return None
-        cached = self._by_session.get(id(session))
-        if cached is not None and cached[0] is session:
-            return cached[1]
+        connection = _connection(session)
+        if connection in self._by_connection:
+            return self._by_connection[connection]
         try:
             with anyio.fail_after(FETCH_TIMEOUT_S), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # roots are deprecated in 2026-07-28, not in the era that has them
                 result = await session.list_roots()
             allowed = allowed_subtrees(self.workspace, [str(r.uri) for r in result.roots])
         except Exception as exc:  # a client that cannot answer roots/list does not narrow anything
-            log.warning("roots/list failed: %s", exc)
+            log.warning("roots/list failed: %r", exc)
             allowed = None
-        self._by_session[id(session)] = (session, allowed)
+        self._by_connection[connection] = allowed
         return allowed
+
+    def settled(self) -> tuple[bool, list[str] | None]:
+        """For a process with one session (stdio): (True, its allowed subtrees) once they were fetched and not
+        invalidated since; (False, None) while they are unknown."""
+        if len(self._by_connection) != 1:
+            return False, None
+        (allowed,) = self._by_connection.values()
+        return True, allowed
 
     def refusal(self, tool: str, arguments: Any, allowed: list[str]) -> str | None:
         """Why this call leaves the client's roots, or None when it stays inside."""

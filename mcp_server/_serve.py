@@ -9,8 +9,6 @@ The HTTP server also serves ``/metrics`` (Prometheus) and ``/dashboard`` (the li
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import hmac
 import ipaddress
@@ -18,32 +16,28 @@ import os
 import signal
 import socket
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
 import anyio.to_thread
-from anyio.streams.memory import MemoryObjectReceiveStream
-from mcp.server.mcpserver import MCPServer
-from mcp.server.stdio import stdio_server
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.shared.message import SessionMessage
-from mcp_types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, JSONRPCRequest, JSONRPCResponse, RequestId
-from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devreliab import DevreliabError
 from devreliab.monitor import PerformanceMonitor
 
-from ._server import create_server
+from ._lane import ReadLane
+from ._lane import enabled as lane_enabled
+from ._server import build_server, create_server
+from ._stdio import run_stdio
+from ._wirebytes import WireBytes
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 TOKEN_ENV = "DEVRELIAB_TOKEN"
-EOF_GRACE_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -78,7 +72,9 @@ class HttpAddress:
 
 def serve_stdio(root: str) -> int:
     """Serve over stdin/stdout until stdin closes or SIGTERM/SIGINT; 0 on a clean shutdown."""
-    server = create_server(root)
+    built = build_server(root)
+    monitor = built.state.monitor
+    sizes = monitor.record_sizes if monitor is not None and monitor.settings.measure_bytes else None
 
     async def main() -> None:
         async with anyio.create_task_group() as tg:
@@ -90,99 +86,12 @@ def serve_stdio(root: str) -> int:
                         return
 
             tg.start_soon(stop_on_signal)
-            await run_stdio(server)
+            lane = ReadLane(built.server, built.state, built.roots) if lane_enabled() else None
+            await run_stdio(built.server, lane, sizes)
             tg.cancel_scope.cancel()
 
     anyio.run(main)
     return 0
-
-
-def _stdin_lines() -> MemoryObjectReceiveStream[str]:
-    """Lines of stdin, read by a daemon thread.
-
-    The SDK reads stdin on an anyio worker thread, which a cancellation (SIGTERM) cannot interrupt and the
-    interpreter waits for at exit, so a client that neither writes nor closes stdin would keep the process
-    alive. The wire's stdin is moved to a private descriptor and fd 0 to /dev/null, as the SDK does, so
-    child processes never read the wire.
-    """
-    asyncio.get_running_loop().set_exception_handler(_quiet_shutdown)
-    wire = os.dup(0)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    send, receive = anyio.create_memory_object_stream[str](0)
-    token = anyio.lowlevel.current_token()
-
-    def pump() -> None:
-        try:
-            with os.fdopen(wire, "rb") as stream:
-                for line in iter(stream.readline, b""):
-                    if line.strip():  # blank lines between messages are not messages
-                        anyio.from_thread.run(send.send, line.decode("utf-8", "replace"), token=token)
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.RunFinishedError, OSError,
-                concurrent.futures.CancelledError, asyncio.CancelledError):  # the server is stopping
-            return
-        finally:
-            with contextlib.suppress(anyio.RunFinishedError, RuntimeError):
-                anyio.from_thread.run_sync(send.close, token=token)
-
-    threading.Thread(target=pump, name="devreliab-stdin", daemon=True).start()
-    return receive
-
-
-def _quiet_shutdown(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """The loop's exception handler: the stdin pump's pending hand-over, cancelled because the server is
-    stopping, is not an error worth a traceback on stderr; everything else is reported as usual."""
-    if isinstance(context.get("exception"), (concurrent.futures.CancelledError, asyncio.CancelledError)):
-        return
-    loop.default_exception_handler(context)
-
-
-def _rejection(exc: Exception) -> SessionMessage:
-    """The JSON-RPC answer to a line that is not a JSON-RPC message (id unknown, so null)."""
-    is_json = not (isinstance(exc, ValidationError) and any(e["type"] == "json_invalid" for e in exc.errors()))
-    code, text = (INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message") if is_json else (
-        PARSE_ERROR, "Parse error: the line is not valid JSON")
-    return SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=code, message=text)))
-
-
-async def run_stdio(server: MCPServer[Any]) -> None:
-    """The SDK's stdio transport with two additions: a line that is not JSON-RPC is answered with a JSON-RPC
-    error (the SDK drops it silently), and when stdin closes the requests already received are answered
-    (within ``EOF_GRACE_S``) before the server stops."""
-    lowlevel = server._lowlevel_server  # the SDK's own in-memory transport reaches it the same way
-    pending: set[RequestId] = set()
-    lines = _stdin_lines()
-    async with stdio_server(stdin=cast(Any, lines)) as (stdin_stream, stdout_stream):
-        to_server, server_in = anyio.create_memory_object_stream[SessionMessage | Exception](0)
-        server_out, from_server = anyio.create_memory_object_stream[SessionMessage](0)
-
-        async def inbound() -> None:
-            async with to_server:
-                async for item in stdin_stream:
-                    if isinstance(item, Exception):
-                        await stdout_stream.send(_rejection(item))
-                        continue
-                    if isinstance(item.message, JSONRPCRequest):
-                        pending.add(item.message.id)
-                    await to_server.send(item)
-                with anyio.move_on_after(EOF_GRACE_S):
-                    while pending:
-                        await anyio.sleep(0.01)
-
-        async def outbound() -> None:
-            async with from_server:
-                async for message in from_server:
-                    if isinstance(message.message, JSONRPCResponse | JSONRPCError):
-                        pending.discard(message.message.id)
-                    await stdout_stream.send(message)
-
-        async with stdout_stream, anyio.create_task_group() as tg:  # closing stdout_stream ends its writer
-            tg.start_soon(inbound)
-            tg.start_soon(outbound)
-            async with server_out:
-                await lowlevel.run(server_in, server_out, lowlevel.create_initialization_options())
-            tg.cancel_scope.cancel()
 
 
 class BearerToken:
@@ -260,6 +169,8 @@ def http_app(root: str, address: HttpAddress, token: str | None) -> Any:
     server = create_server(root, per_session=True, monitor=monitor)
     app: ASGIApp = server.streamable_http_app(streamable_http_path="/mcp", host=address.host,
                                               transport_security=security_settings(address))
+    if monitor.settings.measure_bytes:
+        app = WireBytes(app, monitor.record_sizes)
     app = MetricsRoute(app, monitor, address)
     app = BearerToken(app, token) if token else app
     # the dashboard reads the store through the server's own workspace (never a second StateStore)
@@ -319,7 +230,8 @@ def websocket_library() -> str | None:
 def serve_dashboard(root: str, address: HttpAddress, *, allow_remote: bool = False, token: str | None = None) -> int:
     """Serve the live dashboard of the workspace at http://HOST:PORT/dashboard until SIGTERM/SIGINT.
 
-    The socket is bound before the server starts, so port 0 picks a free port; the URL is printed on stdout.
+    The socket is bound and listening before the server starts, so port 0 picks a free port and the URL
+    printed on stdout answers as soon as it is printed.
     """
     from devreliab.monitor._dashboard import DashboardSource
     from devreliab.monitor._web import app_for
@@ -331,6 +243,7 @@ def serve_dashboard(root: str, address: HttpAddress, *, allow_remote: bool = Fal
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((address.host, address.port))
+        sock.listen(128)  # before the URL is printed: a browser opened at once queues instead of being refused
     except OSError as exc:
         sock.close()
         raise DevreliabError(f"cannot listen on {address.host}:{address.port}: {exc.strerror or exc}") from None

@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -28,7 +29,7 @@ from devreliab.vfs import Workspace
 
 from . import _tools
 from ._errors import message
-from ._notify import CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
+from ._notify import CONFLICT_PREFIX, CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
 from ._roots import Roots
 from ._state import ServerState, ToolCallHook, tool_call_middleware
 
@@ -48,11 +49,37 @@ def create_server(
     client_id: str | None = None,
     per_session: bool = False,
     monitor: PerformanceMonitor | bool = True,
+    count_bytes: bool = False,
 ) -> MCPServer[ServerState]:
     """An MCP server for the workspace at ``root``. ``on_tool_call`` callbacks get every tool call's name,
     duration and outcome. ``per_session``: each session is its own client (its own memory of the versions it
     read), as several HTTP clients share one process. ``monitor``: the performance monitor fed by that hook and
-    sampling into the state store (True: a new one; False: none)."""
+    sampling into the state store (True: a new one; False: none). ``count_bytes``: the server itself measures
+    the bytes of each request and answer (by encoding them once more); devreliab's own transports count them
+    on the wire instead, so only an embedder with a transport of its own needs this."""
+    return build_server(root, on_tool_call=on_tool_call, client_id=client_id, per_session=per_session,
+                        monitor=monitor, count_bytes=count_bytes).server
+
+
+@dataclass(frozen=True)
+class Built:
+    """A server and the parts of it a transport may use directly (stdio's read lane)."""
+
+    server: MCPServer[ServerState]
+    state: ServerState
+    roots: Roots
+
+
+def build_server(
+    root: str | os.PathLike[str],
+    *,
+    on_tool_call: Iterable[ToolCallHook] = (),
+    client_id: str | None = None,
+    per_session: bool = False,
+    monitor: PerformanceMonitor | bool = True,
+    count_bytes: bool = False,
+) -> Built:
+    """``create_server``, with its state and roots."""
     if monitor is True:
         monitor = PerformanceMonitor(root)
     state = ServerState(root=os.fspath(root), hooks=list(on_tool_call), per_session=per_session,
@@ -80,6 +107,10 @@ def create_server(
             ws, state.workspace = state.workspace, None
             with anyio.CancelScope(shield=True):  # close the workspace on SIGTERM too
                 if monitor is not None:
+                    try:
+                        await anyio.to_thread.run_sync(monitor.sample)  # the last interval's calls count too
+                    except Exception:  # a monitor bug must not keep the workspace from closing
+                        logging.getLogger("devreliab.mcp").exception("monitor: the last sample failed")
                     monitor.attach(None)
                     await anyio.to_thread.run_sync(monitor.close)
                 await anyio.to_thread.run_sync(state.close_sessions)
@@ -109,10 +140,10 @@ def create_server(
     _register_protocol_basics(server)
     server.middleware.append(tool_call_middleware(state))
     if state.monitor is not None:  # bytes in and out of every request, and the other requests' durations
-        server.middleware.append(state.monitor.wire_middleware())
+        server.middleware.append(state.monitor.wire_middleware(sizes=count_bytes))
     _tools.register(server, state)
     _register_resources(server, state)
-    return server
+    return Built(server, state, roots)
 
 
 def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
@@ -136,6 +167,16 @@ def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
     def conflicts() -> str:
         listing = state.ws.list_conflicts()
         return json.dumps({"conflicts": [c.to_dict() for c in listing.conflicts]})
+
+    @server.resource(CONFLICT_PREFIX + "{conflict_id}", name="conflict", mime_type="application/json",
+                     description="One conflict in full (ID from list_conflicts): its summary and the texts of base "
+                     "(what both sides started from), theirs (the disk at the time), ours (the write that "
+                     "conflicted) and merged (with <<<<<<< / >>>>>>> markers), for a three-way view.")
+    def conflict(conflict_id: str) -> str:
+        try:
+            return json.dumps(state.ws.show_conflict(conflict_id).to_dict())
+        except DevreliabError as exc:
+            raise ResourceError(message(exc)) from exc
 
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "notice": logging.INFO, "warning": logging.WARNING,

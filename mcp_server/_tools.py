@@ -9,11 +9,13 @@ JSON (``read_file`` answers with the file's text itself, which is what the model
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
@@ -58,6 +60,7 @@ from ._models import (
 from ._state import ServerState
 
 MAX_LINE_CHARS = 400
+INLINE_READ_BYTES = 256 * 1024  # files up to this size are read on the event loop
 MAX_FINDINGS = 50
 MAX_RECOMMENDATIONS = 20
 MAX_HOTSPOTS = 10
@@ -96,6 +99,21 @@ def _answer(model: BaseModel, text: str | None = None) -> CallToolResult:
     if text is None:
         text = model.model_dump_json(exclude_none=True)
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+def _grep_lines(found: SearchResultOut) -> str:
+    """search's text: ripgrep's own format, one line per match (``path:line:column:text``; context lines
+    ``path-line-text``), which models read at a glance and which costs about half the JSON's tokens."""
+    lines: list[str] = []
+    for m in found.matches:
+        lines.extend(f"{m.path}-{m.line - len(m.before or ()) + k}-{t}" for k, t in enumerate(m.before or ()))
+        lines.append(f"{m.path}:{m.line}:{m.column}:{m.text}")
+        lines.extend(f"{m.path}-{m.line + 1 + k}-{t}" for k, t in enumerate(m.after or ()))
+    if not found.matches:
+        lines.append("no matches")
+    if found.truncated:
+        lines.append("[truncated: there are more matches; narrow path or glob, or raise max_results]")
+    return "\n".join(lines)
 
 
 def _cut(line: str) -> str:
@@ -139,6 +157,22 @@ def _disk_bytes(ws: Workspace, given: str, limit: int) -> bytes | None:
         return None
 
 
+async def read_answer(ws: Workspace, path: str, start_line: int | None = None, end_line: int | None = None,
+                      if_version: str | None = None) -> CallToolResult:
+    """read_file's answer (raises DevreliabError for a refusal). A cache hit or a small file is read on the
+    event loop (a thread hand-over would cost more than the read); a bigger file on a worker thread."""
+    r = ws.read_cached(path, start_line=start_line, end_line=end_line, if_version=if_version,
+                       load_up_to=INLINE_READ_BYTES)
+    if r is None:
+        r = await anyio.to_thread.run_sync(functools.partial(
+            ws.read, path, start_line=start_line, end_line=end_line, if_version=if_version))
+    out = ReadFileResult(path=r.path, version=r.version, unchanged=True if r.unchanged else None,
+                         encoding=r.encoding, line_ending=r.line_ending, total_lines=r.total_lines)
+    # The text travels once, as the answer's text: a second copy in structuredContent would double the
+    # bytes (and the client's parsing) of every read, and the tokens of clients that show both.
+    return _answer(out, None if r.unchanged else r.content)
+
+
 def register(server: MCPServer[Any], state: ServerState) -> None:
     """Add every tool to ``server``; they reach the workspace through ``state``."""
 
@@ -159,7 +193,7 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         if after is None:
             return None
         try:
-            return g.write_guidance(path, before, after, config)
+            return g.write_guidance(path, before, after, config, state.ws.store)
         except Exception:  # guidance is advice: never fail a write that succeeded
             return None
 
@@ -170,22 +204,19 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- reading ---------------------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Read a file", description=(
-        "Read a text file of the workspace. Returns its content, version (sha256:…), encoding, line_ending and "
-        "total_lines. Read only what you need: start_line/end_line give a range (total_lines is still the whole "
-        "file). To re-check a file you already have, pass if_version=<the version you hold>: if the file did "
-        "not change the answer is {unchanged: true} without content. The version you read is remembered as the "
+        "Read a text file of the workspace. The answer's text is the file's text (once); its structured content "
+        "has path, version (sha256:…), encoding, line_ending and total_lines. Read only what you need: "
+        "start_line/end_line give a range (total_lines is still the whole file). To re-check a file you already "
+        "have, pass if_version=<the version you hold>: if the file did not change the answer is "
+        "{unchanged: true} without text. The version you read is remembered as the "
         "base of your next write_file/edit_file to that file. Binary files are refused (use file_info)."))
-    def read_file(
+    async def read_file(
         path: FilePath,
         start_line: StartLine = None,
         end_line: EndLine = None,
         if_version: IfVersion = None,
     ) -> Annotated[CallToolResult, ReadFileResult]:
-        r = state.ws.read(path, start_line=start_line, end_line=end_line, if_version=if_version)
-        out = ReadFileResult(path=r.path, version=r.version, unchanged=True if r.unchanged else None,
-                             content=r.content, encoding=r.encoding, line_ending=r.line_ending,
-                             total_lines=r.total_lines)
-        return _answer(out, None if r.unchanged else r.content)
+        return await read_answer(state.ws, path, start_line, end_line, if_version)
 
     @tool(READ_ONLY, title="Read several files", description=(
         "Read up to 50 text files in one call. Returns results: one entry per path, in order, each either like "
@@ -264,8 +295,8 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         "Search the contents of workspace files with a regular expression (ripgrep syntax; fixed_strings=true "
         "for plain text), respecting .gitignore. Narrow with path (a directory or file) and glob (e.g. '*.py'). "
         "Returns matches [{path, line, column, text}] (with before/after when context_lines > 0) and "
-        "truncated=true when max_results or the time limit was reached. Cheaper than reading files to find "
-        "something."))
+        "truncated=true when max_results or the time limit was reached; the text answer lists them as "
+        "path:line:column:text, one per line. Cheaper than reading files to find something."))
     def search(
         pattern: Annotated[str, Field(min_length=1, max_length=1000, description="Regex, or text with "
                                       "fixed_strings.")],
@@ -278,10 +309,11 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
     ) -> Annotated[CallToolResult, SearchResultOut]:
         r = state.ws.search(pattern, path=path, glob=glob, fixed_strings=fixed_strings,
                             case_sensitive=case_sensitive, context_lines=context_lines, max_results=max_results)
-        return _answer(SearchResultOut(truncated=r.truncated, matches=[
+        out = SearchResultOut(truncated=r.truncated, matches=[
             SearchMatchOut(path=m.path, line=m.line, column=m.column, text=_cut(m.text),
                            before=[_cut(x) for x in m.before] or None, after=[_cut(x) for x in m.after] or None)
-            for m in r.matches]))
+            for m in r.matches])
+        return _answer(out, _grep_lines(out))
 
     @tool(READ_ONLY, title="File facts", description=(
         "Size, version, mtime, encoding, line_ending and whether a file is binary, without its content. Works "
@@ -362,7 +394,7 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
             raise ToolError(f"{path!r} is not Python source (.py); analyze_file analyses Python files only.")
         data = (Path(ws.root) / info.path).read_bytes()
         config = ws.config
-        a = g.analyse(info.path, data, config)
+        a = g.analyse(info.path, data, config, ws.store)
         baseline = read_baseline(config.baseline) if config.baseline is not None else None
         gate = evaluate([a], config.gates, baseline)
         return _answer(AnalyzeFileResult(

@@ -195,12 +195,13 @@ class PerformanceMonitor:
         if otlp is not None:
             otlp.record_sizes(key, received, sent)
 
-    def wire_middleware(self) -> Middleware:
-        """A server middleware (``MCPServer.middleware``) that measures the bytes of every request and result,
-        and times the requests other than ``tools/call`` (those are timed by the tool-call hook)."""
+    def wire_middleware(self, *, sizes: bool = True) -> Middleware:
+        """A server middleware (``MCPServer.middleware``) that measures the bytes of every request and result
+        (unless ``sizes`` is false: the stdio transport counts the lines it reads and writes, for free), and
+        times the requests other than ``tools/call`` (those are timed by the tool-call hook)."""
         from ._wire import middleware
 
-        return middleware(self)
+        return middleware(self, sizes=sizes)
 
     def attach(self, workspace: Workspace | None) -> None:
         """Sample this workspace (its cache, its store) with the ``monitor.*`` settings of its config; None

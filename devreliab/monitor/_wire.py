@@ -49,7 +49,7 @@ class Middleware(Protocol):
     async def __call__(self, ctx: Any, call_next: Any) -> Any: ...
 
 
-def middleware(monitor: PerformanceMonitor) -> Middleware:
+def middleware(monitor: PerformanceMonitor, *, sizes: bool = True) -> Middleware:
     async def measure(ctx: Any, call_next: Any) -> Any:
         method = ctx.method if isinstance(ctx.method, str) else "?"
         params = ctx.params
@@ -69,7 +69,7 @@ def middleware(monitor: PerformanceMonitor) -> Middleware:
             try:
                 if tool is None:
                     monitor.record(method, None, seconds, "protocol_error" if failed else None)
-                if monitor.settings.measure_bytes:
+                if sizes and monitor.settings.measure_bytes:
                     monitor.record_sizes(method, tool, json_size(params), json_size(result))
             except Exception:  # measuring must never fail the request it measures
                 log.exception("monitor: cannot measure %s", method)

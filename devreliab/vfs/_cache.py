@@ -116,25 +116,26 @@ class ContentCache:
         trusted = time.time_ns() - newest >= self.racy_window_ns
         return Entry(rel, data, version, Signature.of(st), trusted, text, fmt, total_lines)
 
-    def lookup(self, key: str, joined: str) -> Entry | None:
-        """The entry for ``key`` if ``joined`` still has the cached signature and the entry is trusted."""
+    def lookup(self, key: str, joined: str, *, count_miss: bool = True) -> Entry | None:
+        """The entry for ``key`` if ``joined`` still has the cached signature and the entry is trusted.
+        ``count_miss=False``: a look that a full read follows on a miss (which counts it)."""
         with self._lock:
             entry: Entry | None = self._lru.get(key)
         if entry is None:
-            self.misses += 1
+            self.misses += count_miss
             return None
         try:
             st = os.stat(joined)
         except OSError:
-            self.misses += 1
+            self.misses += count_miss
             return None
         if (st.st_size != entry.sig.size or st.st_mtime_ns != entry.sig.mtime_ns
                 or st.st_ctime_ns != entry.sig.ctime_ns or st.st_ino != entry.sig.ino
                 or st.st_dev != entry.sig.dev):
-            self.misses += 1
+            self.misses += count_miss
             return None
         if not entry.trusted:
-            self.racy_rehashes += 1
+            self.racy_rehashes += count_miss
             return None
         self.hits += 1
         return entry

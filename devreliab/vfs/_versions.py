@@ -7,7 +7,10 @@ Every call survives a store that turns out corrupt: it is rebuilt (with a warnin
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -20,6 +23,10 @@ from .._store import StateStore
 T = TypeVar("T")
 
 USED_RESOLUTION_S = 300.0  # a read bumps a stored blob's "used" time at most this often
+FLUSH_GATHER_S = 0.02  # the background thread waits this long after a read, to store a burst in one batch
+FLUSH_BATCH = 500  # versions per transaction
+FLUSH_CLOSE_S = 30.0  # how long close() waits for the background thread
+log = logging.getLogger("devreliab.vfs")
 JOURNAL_MAX_ROWS = 100_000  # the newest journal rows kept (of all paths together)
 
 
@@ -58,6 +65,11 @@ class VersionStore:
         self.max_bytes = max_bytes
         self.journal_max_rows = journal_max_rows
         self._since_prune = max_bytes  # check on the first write
+        self._pending: dict[str, bytes] = {}  # versions read, waiting for the background thread
+        self._pending_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._flusher: threading.Thread | None = None
+        self._closed = False
 
     def _run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
         """``fn`` in a transaction (or on the plain connection); a damaged store is rebuilt and ``fn`` retried
@@ -99,15 +111,90 @@ class VersionStore:
             self.prune()
 
     def remember(self, version: str, data: bytes) -> None:
-        """Keep a version that was read. A read-only look first: most versions read were written through
-        devreliab and are stored already, and a read should not queue for the store's write lock."""
-        row = self._run(lambda conn: conn.execute(
-            "SELECT used FROM vfs_blobs INDEXED BY vfs_blobs_version_used WHERE version = ?",
-            (version,)).fetchone(), write=False)
-        if row is None or time.time() - row[0] > USED_RESOLUTION_S:
-            self.put_blobs({version: data})
+        """Keep a version that was read (the base of a later merge), without making the read wait for it.
+
+        The version is queued and a background thread stores the queue in one transaction per batch, so a
+        read never waits for the store's write lock (another process may hold it) nor pays a commit.
+        ``get_blob`` and ``has_blob`` see queued versions at once; ``close`` stores what is still queued. A
+        process that dies before its queue is stored loses only the bases of its own clients' reads, and
+        those clients die with it."""
+        with self._pending_lock:
+            if not self._closed:
+                self._pending[version] = data
+                if self._flusher is None:
+                    self._flusher = threading.Thread(target=self._flush_loop, name="devreliab-versions",
+                                                     daemon=True)
+                    self._flusher.start()
+                self._wake.set()
+                return
+        self._store_read({version: data})  # closed: no thread any more
+
+    def _store_read(self, blobs: dict[str, bytes]) -> None:
+        """Store versions that were read. A read-only look first: most were written through devreliab and are
+        stored already (their ``used`` time is bumped at most every ``USED_RESOLUTION_S``)."""
+        def look(conn: sqlite3.Connection) -> dict[str, float]:
+            marks = ",".join("?" * len(blobs))
+            return dict(conn.execute(  # the covering index: a blob's data is not read to learn its used time
+                f"SELECT version, used FROM vfs_blobs INDEXED BY vfs_blobs_version_used WHERE version IN ({marks})",
+                list(blobs)).fetchall())
+
+        used = self._run(look, write=False)
+        now = time.time()
+        due = {v: d for v, d in blobs.items() if v not in used or now - used[v] > USED_RESOLUTION_S}
+        if due:
+            self.put_blobs(due)
+
+    def _flush_loop(self) -> None:
+        while True:
+            self._wake.wait()
+            time.sleep(FLUSH_GATHER_S)  # let a burst of reads make one batch
+            self._wake.clear()
+            self.flush()
+            with self._pending_lock:
+                if self._closed:
+                    return  # close() stores whatever is left
+                if self._pending:
+                    self._wake.set()
+
+    def flush(self) -> None:
+        """Store the queued versions now (in batches). A failure (the store stayed locked past its busy
+        timeout) leaves them queued for the next try."""
+        while True:
+            with self._pending_lock:
+                batch = dict(list(self._pending.items())[:FLUSH_BATCH])
+            if not batch:
+                return
+            try:
+                self._store_read(batch)
+            except sqlite3.Error as exc:
+                log.warning("could not store %d versions that were read (will retry): %s", len(batch), exc)
+                return
+            with self._pending_lock:
+                for version in batch:
+                    self._pending.pop(version, None)
+
+    def close(self) -> None:
+        """Store what is queued and stop the background thread (before the store closes)."""
+        with self._pending_lock:
+            self._closed = True
+            flusher = self._flusher
+        self._wake.set()
+        if flusher is not None:
+            flusher.join(timeout=FLUSH_CLOSE_S)
+        with self._pending_lock:
+            rest, self._pending = self._pending, {}
+        if rest:
+            with contextlib.suppress(sqlite3.Error):  # the store is going away; nothing else can be done
+                self._store_read(rest)
+
+    def _queued(self, version: str) -> bytes | None:
+        with self._pending_lock:
+            return self._pending.get(version)
 
     def get_blob(self, version: str) -> bytes | None:
+        queued = self._queued(version)
+        if queued is not None:
+            return queued
         row = self._run(
             lambda conn: conn.execute("SELECT data FROM vfs_blobs WHERE version = ?", (version,)).fetchone(),
             write=False,
@@ -115,6 +202,8 @@ class VersionStore:
         return None if row is None else bytes(row[0])
 
     def has_blob(self, version: str) -> bool:
+        if self._queued(version) is not None:
+            return True
         return self._run(
             lambda conn: conn.execute("SELECT 1 FROM vfs_blobs WHERE version = ?", (version,)).fetchone(),
             write=False,

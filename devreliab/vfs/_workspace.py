@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import socket
+import stat
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -166,10 +167,17 @@ class Workspace:
         self._watcher: Watcher | None = None
         self._subscribers: list[Callable[[ChangeEvent], None]] = []
 
+    @property
+    def store(self) -> StateStore:
+        """The workspace's state store (``.devreliab/state.db``), for components that keep tables of their own
+        in it, such as the analysis cache and the monitor's samples."""
+        return self._store
+
     # -- lifecycle ----------------------------------------------------------------------------------------
     def close(self) -> None:
         """Stop the watcher and close the store connections of every thread that used this workspace."""
         self.stop_watching()
+        self._versions.close()
         self._store.close()
 
     def __enter__(self) -> Workspace:
@@ -238,6 +246,31 @@ class Workspace:
         With ``if_version`` equal to the current version the answer is ``unchanged=True`` without content.
         """
         given, entry = self._entry(path)
+        return self._read_answer(given, entry, start_line, end_line, if_version)
+
+    def read_cached(self, path: PathArg, *, start_line: int | None = None, end_line: int | None = None,
+                    if_version: str | None = None, load_up_to: int = 0) -> ReadResult | None:
+        """``read``'s answer when it is cheap enough for an event loop: the cache has the file as it is on disk
+        (one ``stat``), or it is a file of at most ``load_up_to`` bytes (read and hashed here; the version store
+        is written later, by its own thread). None when a real ``read`` is needed."""
+        given = os.fspath(path)
+        if not isinstance(given, str) or "\x00" in given:
+            return None
+        joined = self._sandbox.joined(given)
+        entry = self._cache.lookup(given, joined, count_miss=False)
+        if entry is not None:
+            return self._read_answer(given, entry, start_line, end_line, if_version)
+        if load_up_to > 0:
+            try:
+                st = os.stat(joined)
+            except OSError:
+                return None
+            if stat.S_ISREG(st.st_mode) and st.st_size <= load_up_to:
+                return self.read(given, start_line=start_line, end_line=end_line, if_version=if_version)
+        return None
+
+    def _read_answer(self, given: str, entry: Entry, start_line: int | None, end_line: int | None,
+                     if_version: str | None) -> ReadResult:
         self._last_read[entry.rel] = entry.version
         if if_version is not None and if_version == entry.version:
             return ReadResult(path=entry.rel, version=entry.version, unchanged=True)

@@ -88,10 +88,10 @@ def serve_env() -> dict[str, str]:
 class StdioServer:
     """``devreliab serve`` as a child process, spoken to line by line over its pipes (bounded waits)."""
 
-    def __init__(self, root: Path, *extra: str) -> None:
+    def __init__(self, root: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "devreliab", "serve", "--root", str(root), *extra],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=serve_env(),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**serve_env(), **(env or {})},
         )
         self._lines: queue.Queue[bytes] = queue.Queue()
         self._stderr: list[bytes] = []
@@ -153,8 +153,8 @@ class StdioServer:
     def ask(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.answer(self.request(method, params))
 
-    def initialize(self) -> dict[str, Any]:
-        result = self.ask("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+    def initialize(self, version: str = "2025-11-25", capabilities: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = self.ask("initialize", {"protocolVersion": version, "capabilities": capabilities or {},
                                          "clientInfo": {"name": "tests", "version": "1"}})
         self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         return result

@@ -15,6 +15,7 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from prometheus_client import parser
 
 from tests.conftest import run_cli
 
@@ -80,8 +81,8 @@ async def test_the_sdk_client_lists_and_calls_tools_over_http(http_server: HttpS
         tools = (await client.list_tools()).tools
         result = await client.call_tool("read_file", {"path": "README.md"})
     assert {t.name for t in tools} == TOOLS
-    assert result.structured_content is not None
-    assert result.structured_content["content"] == "# demo\nhello world\n"
+    assert result.structured_content is not None and result.structured_content["version"].startswith("sha256:")
+    assert result.content[0].text == "# demo\nhello world\n"  # type: ignore[union-attr]
 
 
 def test_a_request_from_a_foreign_origin_is_refused(http_server: HttpServer) -> None:
@@ -156,3 +157,29 @@ async def test_each_http_session_is_its_own_client(http_server: HttpServer, modu
     assert "read_file" in blind.content[0].text  # type: ignore[union-attr]
     assert based.structured_content is not None and based.structured_content["status"] == "written"
     assert (module_root / "shared.txt").read_text() == "two\n"
+
+
+def test_the_bytes_of_each_request_and_answer_body_reach_the_monitor(root: Path) -> None:
+    """Over HTTP the bodies are counted as they cross the wire, per method and tool (notifications left out)."""
+    (root / "big.txt").write_text("some text of a file\n" * 2000)
+    server = HttpServer(root)
+    try:
+        init = server.post(INIT)
+        session = {"mcp-session-id": init.headers["mcp-session-id"]} if "mcp-session-id" in init.headers else {}
+        server.post({"jsonrpc": "2.0", "method": "notifications/initialized"}, **session)
+        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": {"name": "read_file", "arguments": {"path": "big.txt"}}}
+        answer = server.post(call, **session)
+        assert answer.status_code == 200 and "some text of a file" in answer.text
+        text = httpx2.get(server.url.removesuffix("/mcp") + "/metrics", timeout=WAIT_S).text
+    finally:
+        server.stop()
+    families = {f.name: f for f in parser.text_string_to_metric_families(text)}
+
+    def total(family: str, tool: str | None, method: str) -> float:
+        return sum(s.value for s in families[family].samples if s.name.endswith("_sum")
+                   and s.labels.get("gen_ai_tool_name") == tool and s.labels.get("mcp_method_name") == method)
+
+    assert total("mcp_server_response_size_bytes", "read_file", "tools/call") == len(answer.content)
+    assert total("mcp_server_request_size_bytes", "read_file", "tools/call") == len(json.dumps(call))
+    assert total("mcp_server_response_size_bytes", None, "initialize") == len(init.content)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,8 @@ async def test_a_file_resource_reads_the_file_and_refuses_paths_outside(root: Pa
         read = await client.read_resource("devreliab://file/src/app.py")
         with pytest.raises(Exception, match=r"(?i)outside|traversal|unknown|workspace"):
             await client.read_resource("devreliab://file/..%2Fsecret.txt")
-    assert [t.uri_template for t in templates] == ["devreliab://file/{+path}"]
+    assert sorted(t.uri_template for t in templates) == ["devreliab://conflict/{conflict_id}",
+                                                        "devreliab://file/{+path}"]
     assert read.contents[0].text == "def add(a, b):\n    return a + b\n"  # type: ignore[union-attr]
 
 
@@ -110,3 +112,22 @@ async def test_a_subscriber_of_a_file_hears_when_anyone_changes_it_on_disk(root:
         with anyio.fail_after(10):
             await changed.wait()
     assert "devreliab://file/README.md" in updates
+
+
+async def test_a_conflict_resource_gives_base_theirs_ours_and_the_merge(root: Path) -> None:
+    async with Client(create_server(root)) as client:
+        base = (await client.call_tool("read_file", {"path": "README.md"})).structured_content
+        assert base is not None
+        (root / "README.md").write_text("# demo\nhello from the disk\n")
+        written = await client.call_tool("write_file", {"path": "README.md", "content": "# demo\nhello from me\n",
+                                                        "expected_version": base["version"]})
+        assert written.structured_content is not None
+        conflict_id = written.structured_content["conflict_id"]
+        read = await client.read_resource(f"devreliab://conflict/{conflict_id}")
+        with pytest.raises(Exception, match=r"(?i)no conflict|unknown|list_conflicts"):
+            await client.read_resource("devreliab://conflict/nope")
+    detail = json.loads(read.contents[0].text)  # type: ignore[union-attr]
+    assert detail["conflict"]["id"] == conflict_id and detail["conflict"]["path"] == "README.md"
+    assert (detail["base"], detail["theirs"], detail["ours"]) == (
+        "# demo\nhello world\n", "# demo\nhello from the disk\n", "# demo\nhello from me\n")
+    assert "<<<<<<<" in detail["merged"] and ">>>>>>>" in detail["merged"]

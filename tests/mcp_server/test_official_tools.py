@@ -42,10 +42,10 @@ def test_the_inspector_lists_every_tool_with_schemas_and_annotations(inspector: 
         assert "readOnlyHint" in tool["annotations"]
 
 
-def test_the_inspector_calls_read_file_and_gets_structured_content(inspector: list[str], root: Path) -> None:
+def test_the_inspector_calls_read_file_and_gets_the_text_and_its_version(inspector: list[str], root: Path) -> None:
     result = inspect(inspector, root, "--method", "tools/call", "--tool-name", "read_file",
                      "--tool-arg", "path=README.md")
-    assert result["structuredContent"]["content"] == "# demo\nhello world\n"
+    assert result["structuredContent"]["version"].startswith("sha256:")
     assert result["content"][0]["text"] == "# demo\nhello world\n"
 
 

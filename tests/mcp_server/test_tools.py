@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 
+from devreliab import load_config
+from devreliab._store import StateStore
+from devreliab.guidance._cache import AnalysisCache
 from mcp_server import ToolCall
 
 from .conftest import call, connect, ok, refused
@@ -66,17 +69,25 @@ async def test_read_file_returns_content_version_and_format(root: Path) -> None:
         result = await call(client, "read_file", path="README.md")
     data = result.structured_content
     assert data is not None
-    assert data["content"] == "# demo\nhello world\n"
     assert data["version"].startswith("sha256:")
     assert (data["encoding"], data["line_ending"], data["total_lines"]) == ("utf-8", "lf", 2)
-    assert result.content[0].text == "# demo\nhello world\n"  # type: ignore[union-attr]
+    assert [c.text for c in result.content] == ["# demo\nhello world\n"]  # type: ignore[union-attr]
+    assert "content" not in data  # the text travels once
+
+
+async def test_read_file_sends_the_text_once(root: Path) -> None:
+    (root / "big.txt").write_text("a line of text\n" * 5000)
+    async with connect(root) as client:
+        result = await call(client, "read_file", path="big.txt")
+    wire = result.model_dump_json(by_alias=True, exclude_none=True)
+    assert wire.count("a line of text") == 5000
 
 
 async def test_read_file_with_a_line_range_returns_only_those_lines(root: Path) -> None:
     async with connect(root) as client:
-        data = await ok(client, "read_file", path="README.md", start_line=2, end_line=2)
-    assert data["content"] == "hello world\n"
-    assert data["total_lines"] == 2
+        result = await call(client, "read_file", path="README.md", start_line=2, end_line=2)
+    assert result.content[0].text == "hello world\n"  # type: ignore[union-attr]
+    assert result.structured_content is not None and result.structured_content["total_lines"] == 2
 
 
 async def test_read_file_with_the_current_version_answers_unchanged_without_content(root: Path) -> None:
@@ -249,6 +260,23 @@ async def test_guidance_is_left_out_when_the_config_turns_it_off(root: Path) -> 
     assert "guidance" not in data
 
 
+async def test_guidance_shares_the_analysis_cache_so_the_next_write_analyses_only_its_new_text(root: Path) -> None:
+    """The text a write leaves is the next write's "before": guidance stores what it analysed in the
+    workspace's analysis cache (the one devreliab analyze and analyze_file use) and finds it there again."""
+    async with connect(root) as client:
+        await ok(client, "read_file", path="src/app.py")
+        first = await ok(client, "write_file", path="src/app.py", content=RISKY)
+        again = await ok(client, "analyze_file", path="src/app.py")
+    store = StateStore(root)
+    try:
+        cache = AnalysisCache(root, load_config(root).analysis_hash(), store=store)
+        cached = cache.get_many([first["version"]], {first["version"]: "src/app.py"})
+    finally:
+        store.close()
+    assert first["version"] in cached  # the new text, analysed once for the guidance
+    assert [f["test_id"] for f in again["findings"]] == [f.test_id for f in cached[first["version"]].findings]
+
+
 async def test_writing_python_that_no_longer_parses_says_so(root: Path) -> None:
     async with connect(root) as client:
         await ok(client, "read_file", path="src/app.py")
@@ -332,6 +360,21 @@ async def test_search_finds_matches_with_line_and_column(root: Path) -> None:
         data = await ok(client, "search", pattern="a \\+ b", glob="*.py")
     assert data["matches"] == [{"path": "src/app.py", "line": 2, "column": 12, "text": "    return a + b"}]
     assert data["truncated"] is False
+
+
+async def test_search_answers_in_ripgreps_format_as_text(root: Path) -> None:
+    (root / "many.txt").write_text("".join(f"hit {i}\n" for i in range(20)))
+    async with connect(root) as client:
+        found = await call(client, "search", pattern="a \\+ b", glob="*.py")
+        context = await call(client, "search", pattern="world", context_lines=1)
+        capped = await call(client, "search", pattern="hit", fixed_strings=True, max_results=2)
+        nothing = await call(client, "search", pattern="no such text anywhere", fixed_strings=True)
+    texts = [r.content[0].text for r in (found, context, capped, nothing)]  # type: ignore[union-attr]
+    assert texts[0] == "src/app.py:2:12:    return a + b"
+    assert texts[1] == "README.md-1-# demo\nREADME.md:2:7:hello world"
+    assert texts[2].splitlines()[:2] == ["many.txt:1:1:hit 0", "many.txt:2:1:hit 1"]
+    assert "truncated" in texts[2].splitlines()[2]
+    assert texts[3] == "no matches"
 
 
 async def test_search_caps_results_and_gives_context_when_asked(root: Path) -> None:

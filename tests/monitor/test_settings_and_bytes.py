@@ -56,7 +56,7 @@ def test_a_bad_monitor_setting_is_an_error_that_names_it(tmp_path: Path, text: s
 @pytest.mark.anyio
 async def test_bytes_in_and_out_are_measured_per_tool_and_method_on_real_requests(root: Path) -> None:
     monitor = PerformanceMonitor(root)
-    async with Client(create_server(root, monitor=monitor)) as client:
+    async with Client(create_server(root, monitor=monitor, count_bytes=True)) as client:
         await client.list_tools()
         result = await client.call_tool("read_file", {"path": "README.md"})
         assert not result.is_error
@@ -125,7 +125,7 @@ class _Call:
 async def test_measure_bytes_false_leaves_the_bytes_out_and_keeps_the_rest(root: Path) -> None:
     (root / "devreliab.jsonc").write_text('{"monitor": {"measure_bytes": false}}', encoding="utf-8")
     monitor = PerformanceMonitor(root)
-    async with Client(create_server(root, monitor=monitor)) as client:
+    async with Client(create_server(root, monitor=monitor, count_bytes=True)) as client:
         assert not (await client.call_tool("read_file", {"path": "README.md"})).is_error
     assert monitor.request_sizes == {} and monitor.response_sizes == {}
     assert monitor.histograms[("tools/call", "read_file", None)].count == 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -218,3 +220,46 @@ def test_streamed_description_agrees_with_the_in_memory_one(text: str, encoding:
         assert facts.encoding is None
     else:
         assert (facts.encoding, facts.line_ending) == (fmt.encoding, fmt.line_ending)
+
+
+# -- versions read are stored behind the read, not during it ----------------------------------------------------
+def _stored(root: Path, version: str) -> bool:
+    conn = sqlite3.connect(root / ".devreliab" / "state.db")
+    try:
+        return conn.execute("SELECT 1 FROM vfs_blobs WHERE version = ?", (version,)).fetchone() is not None
+    finally:
+        conn.close()
+
+
+def test_a_read_does_not_wait_for_another_process_holding_the_store(root: Path) -> None:
+    """Another process holds the state store's write lock (a long merge, say): a read of a file never read
+    before still answers at once, and its version is stored once the lock is free (here: at close)."""
+    (root / "new.txt").write_text("first read\n")
+    ws = Workspace(root)
+    holder = sqlite3.connect(root / ".devreliab" / "state.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    answered: list[ReadResult] = []
+    reader = threading.Thread(target=lambda: answered.append(ws.read("new.txt")))
+    reader.start()
+    reader.join(timeout=10)  # the store's busy timeout is 30 s: a read that waited for the lock is still out
+    try:
+        assert answered and answered[0].content == "first read\n"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        reader.join()
+    assert ws.last_read_version("new.txt") == answered[0].version
+    ws.close()
+    assert _stored(root, answered[0].version)
+
+
+def test_a_write_based_on_a_freshly_read_version_merges_with_a_change_made_meanwhile(root: Path) -> None:
+    """The base of the merge is the version read a moment ago, found whether or not it was stored yet."""
+    (root / "m.txt").write_text("".join(f"line {i}\n" for i in range(10)))
+    with Workspace(root) as ws:
+        base = ws.read("m.txt").content or ""
+        (root / "m.txt").write_text(base.replace("line 0\n", "line 0 changed by someone else\n"))
+        result = ws.write("m.txt", base.replace("line 9\n", "line 9 changed by me\n"))
+        assert result.status == "merged"
+    text = (root / "m.txt").read_text()
+    assert "line 0 changed by someone else\n" in text and "line 9 changed by me\n" in text
