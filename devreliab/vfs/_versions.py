@@ -166,7 +166,7 @@ class VersionStore:
                 return
             try:
                 self._store_read(batch)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, StateStoreError) as exc:
                 log.warning("could not store %d versions that were read (will retry): %s", len(batch), exc)
                 return
             with self._pending_lock:
@@ -184,7 +184,7 @@ class VersionStore:
         with self._pending_lock:
             rest, self._pending = self._pending, {}
         if rest:
-            with contextlib.suppress(sqlite3.Error):  # the store is going away; nothing else can be done
+            with contextlib.suppress(sqlite3.Error, StateStoreError):  # the store is going away; nothing else to do
                 self._store_read(rest)
 
     def _queued(self, version: str) -> bytes | None:
