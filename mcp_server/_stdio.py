@@ -17,6 +17,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import stat
@@ -259,15 +260,30 @@ def _quiet_shutdown(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) ->
     loop.default_exception_handler(context)
 
 
-def _rejection(exc: Exception) -> SessionMessage:
-    """The JSON-RPC answer to a line that is not a JSON-RPC message (id unknown, so null)."""
+def _readable_id(line: str) -> RequestId | None:
+    """The id of a message that is JSON but not valid JSON-RPC, when one can be read (a string or an integer):
+    JSON-RPC 2.0 answers with null only when the id cannot be detected."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    rid = message.get("id") if isinstance(message, dict) else None
+    return rid if isinstance(rid, str | int) and not isinstance(rid, bool) else None
+
+
+def _rejection(exc: Exception, line: str) -> SessionMessage:
+    """The JSON-RPC answer to a line that is not a valid JSON-RPC message."""
+    rid: RequestId | None = None
     if isinstance(exc, ValidationError) and any(TOO_LONG in str(e.get("input", ""))[:32] for e in exc.errors()):
         code, text = INVALID_REQUEST, f"Invalid Request: the message is longer than {MAX_LINE_BYTES} bytes"
     elif isinstance(exc, ValidationError) and any(e["type"] == "json_invalid" for e in exc.errors()):
         code, text = PARSE_ERROR, "Parse error: the line is not valid JSON"
     else:
         code, text = INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message"
-    return SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=code, message=text)))
+        rid = _readable_id(line)
+        if rid is not None:
+            text = "Invalid Request: not a valid JSON-RPC 2.0 request (params must be an object or absent)"
+    return SessionMessage(JSONRPCError(jsonrpc="2.0", id=rid, error=ErrorData(code=code, message=text)))
 
 
 Sizes = Callable[[str, "str | None", int, int], None]  # (method, tool, bytes in, bytes out) of one request
@@ -347,7 +363,7 @@ async def run_stdio(server: MCPServer[Any], lane: ReadLane | None = None, sizes:
                     try:
                         message = jsonrpc_message_adapter.validate_json(line, by_name=False)
                     except ValidationError as exc:
-                        await send(_rejection(exc).message.model_dump_json(by_alias=True, exclude_unset=True))
+                        await send(_rejection(exc, line).message.model_dump_json(by_alias=True, exclude_unset=True))
                         continue
                     if isinstance(message, JSONRPCRequest):
                         pending.add(message.id)

@@ -31,9 +31,10 @@ def _halstead(report: Any) -> Halstead:
     return Halstead(*report)
 
 
-def raw_metrics(source: str) -> Raw:
-    """radon's raw counts (tokenize based, no AST)."""
-    loc, lloc, sloc, comments, multi, blank, single_comments = analyze_raw(source)  # radon.raw.analyze, in one pass
+def raw_metrics(source: str, *, valid_python: bool = False) -> Raw:
+    """radon's raw counts (tokenize based, no AST); ``valid_python``: the source parsed (see analyze_raw)."""
+    loc, lloc, sloc, comments, multi, blank, single_comments = analyze_raw(  # radon.raw.analyze, in one pass
+        source, valid_python=valid_python)
     return Raw(
         loc=loc, lloc=lloc, sloc=sloc, comments=comments, multi=multi, blank=blank, single_comments=single_comments,
     )
@@ -53,7 +54,7 @@ def metrics(tree: ast.Module, source: str) -> tuple[tuple[Block, ...], Halstead,
     """Blocks (with per-function Halstead), file Halstead totals, raw counts, maintainability index and rank."""
     visitor = ComplexityVisitor.from_ast(tree)
     hal = h_visit_ast(tree)
-    raw = raw_metrics(source)
+    raw = raw_metrics(source, valid_python=True)  # the tree was parsed from it
 
     # radon reports Halstead for every function and method it reaches (not closures), keyed by name, in
     # source order; pair them with the complexity blocks of the same name in the same order.

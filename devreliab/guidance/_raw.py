@@ -178,15 +178,33 @@ def _analyze(source: str) -> RawCounts:
     return (loc, lloc, sloc, comments, multi, blank, single_comments)
 
 
-def analyze_raw(source: str) -> RawCounts:
+#: Characters str.splitlines() breaks lines at and Python's tokenizer does not (radon splits with splitlines).
+_NOT_PYTHON_LINE_BREAKS = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
+
+
+def analyze_raw(source: str, *, valid_python: bool = False) -> RawCounts:
     """``tuple(radon.raw.analyze(source))``: (loc, lloc, sloc, comments, multi, blank, single_comments).
 
-    Raises what radon raises (``SyntaxError`` for an unterminated string or bracket).
+    Raises what radon raises (``SyntaxError`` for an unterminated string or bracket). radon splits lines with
+    ``str.splitlines``, which also breaks at a form feed, a vertical tab, ``\x1c``–``\x1e``, ``\x85`` and
+    U+2028/U+2029; inside a string literal that tears valid Python apart and radon gives up with a
+    ``SyntaxError``. For source known to be ``valid_python``, those characters then count as spaces (the only
+    way to give such a file raw metrics at all).
     """
     try:
         return _analyze(source)
     except _Fallback:
+        pass
+    try:
         return _fallback(source)
+    except SyntaxError:
+        spaced = source.translate(_NOT_PYTHON_LINE_BREAKS)
+        if not valid_python or spaced == source:
+            raise
+        try:
+            return _analyze(spaced)
+        except _Fallback:
+            return _fallback(spaced)
 
 
 def _fallback(source: str) -> RawCounts:

@@ -136,10 +136,56 @@ class StreamFacts:
     binary: bool
     encoding: Encoding | None  # None when binary or not decodable
     line_ending: LineEnding | None
+    total_lines: int = 0  # lines of the text (as count_lines counts them); 0 when not text
+    window: str | None = None  # the lines asked for with ``window`` (as _lines would cut them), if text
 
 
-def describe_stream(read: Callable[[int], bytes], chunk_size: int = 1 << 20) -> StreamFacts:
-    """Version, encoding and line endings of a stream, read chunk by chunk (memory stays bounded)."""
+class WindowTooLarge(ValueError):
+    """The lines asked for hold more than ``max_window_chars`` characters."""
+
+
+class _Window:
+    """Lines ``first``..``last`` (1-based, inclusive; ``last`` None: to the end) of text fed chunk by chunk, and
+    the number of lines; only the lines inside the window are kept."""
+
+    def __init__(self, first: int, last: int | None, max_chars: int) -> None:
+        self.first, self.last, self.max_chars = first, last, max_chars
+        self.line = 1  # the number of the line being read
+        self.open = False  # the current line has characters
+        self.kept: list[str] = []
+        self.chars = 0
+
+    def _keep(self, piece: str) -> None:
+        if self.first <= self.line and (self.last is None or self.line <= self.last) and piece:
+            self.chars += len(piece)
+            if self.chars > self.max_chars:
+                raise WindowTooLarge(f"lines {self.first}..{self.last or 'end'} hold over {self.max_chars} "
+                                     "characters")
+            self.kept.append(piece)
+
+    def feed(self, text: str) -> None:
+        ends = text.count("\n")
+        if self.line + ends < self.first or (self.last is not None and self.line > self.last):
+            self.line += ends  # no line of the window in this chunk: count, keep nothing
+            self.open = not text.endswith("\n") if ends else self.open or bool(text)
+            return
+        pieces = text.split("\n")
+        for piece in pieces[:-1]:
+            self._keep(piece + "\n")
+            self.line += 1
+            self.open = False
+        self._keep(pieces[-1])
+        self.open = self.open or bool(pieces[-1])
+
+    @property
+    def total(self) -> int:
+        return self.line - (0 if self.open else 1)
+
+
+def describe_stream(read: Callable[[int], bytes], chunk_size: int = 1 << 20, *,
+                    window: tuple[int, int | None] | None = None, max_window_chars: int = 1 << 24) -> StreamFacts:
+    """Version, encoding, line endings and line count of a stream, read chunk by chunk (memory stays bounded);
+    with ``window=(first, last)`` also those lines of the text (WindowTooLarge past ``max_window_chars``)."""
     digest = hashlib.sha256()
     first = read(max(chunk_size, SNIFF_BYTES))
     while 0 < len(first) < SNIFF_BYTES:  # a short read: the sniff needs the first 8 KB (or the whole file)
@@ -151,6 +197,7 @@ def describe_stream(read: Callable[[int], bytes], chunk_size: int = 1 << 20) -> 
     encoding: Encoding | None = None if binary else (bom_encoding(first) or "utf-8")
     decoder = codecs.getincrementaldecoder(_CODEC[encoding])("strict") if encoding else None
     counts = {"crlf": 0, "lf": 0, "cr": 0}
+    lines = _Window(*(window or (1, 0)), max_chars=max_window_chars if window else 0)
     ended_with_cr = False
     chunk, size, skip = first, 0, len(_BOM_OF[encoding]) if encoding else 0
     while chunk:
@@ -162,6 +209,7 @@ def describe_stream(read: Callable[[int], bytes], chunk_size: int = 1 << 20) -> 
             except UnicodeDecodeError:
                 decoder, encoding = None, None
             else:
+                lines.feed(text)
                 crlf = text.count("\r\n")
                 counts["crlf"] += crlf
                 counts["lf"] += text.count("\n") - crlf
@@ -183,4 +231,7 @@ def describe_stream(read: Callable[[int], bytes], chunk_size: int = 1 << 20) -> 
     if encoding is not None:
         kinds = [name for name, count in counts.items() if count]
         ending = "none" if not kinds else "mixed" if len(kinds) > 1 else kinds[0]  # type: ignore[assignment]
-    return StreamFacts("sha256:" + digest.hexdigest(), size, binary, encoding, ending)
+    if encoding is None:
+        return StreamFacts("sha256:" + digest.hexdigest(), size, binary, None, None)
+    return StreamFacts("sha256:" + digest.hexdigest(), size, binary, encoding, ending, lines.total,
+                       "".join(lines.kept) if window else None)

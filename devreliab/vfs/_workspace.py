@@ -22,6 +22,7 @@ from cachetools import LRUCache
 
 from .._config import Config, load_config
 from .._errors import (
+    BinaryFileError,
     ConflictNotFound,
     EncodingError,
     FileNotFound,
@@ -62,6 +63,7 @@ from ._search import search
 from ._text import (
     DEFAULT_FORMAT,
     TextFormat,
+    WindowTooLarge,
     count_lines,
     decode,
     describe_stream,
@@ -80,6 +82,8 @@ ABSENT: Final = "absent"
 
 DEFAULT_VERSIONS_MAX_BYTES: Final = 256 * 1024 * 1024
 DEFAULT_RACY_WINDOW_S: Final = 2.0
+#: ripgrep streams files, so search looks inside files too big to read whole (a ranged read then shows the lines)
+SEARCH_MAX_FILE_BYTES: Final = 2 * 1024 * 1024 * 1024
 
 PathArg = str | os.PathLike[str]
 log = logging.getLogger("devreliab.vfs")
@@ -244,9 +248,40 @@ class Workspace:
         """A file's text (or lines ``start_line``..``end_line``, 1-based inclusive) and version.
 
         With ``if_version`` equal to the current version the answer is ``unchanged=True`` without content.
+        A file over the size limit can still be read by range: it is streamed (memory stays bounded, the range
+        itself must fit the limit) and not cached.
         """
-        given, entry = self._entry(path)
+        try:
+            given, entry = self._entry(path)
+        except FileTooLarge:
+            if start_line is None and end_line is None:
+                raise
+            return self._read_large(path, start_line, end_line, if_version)
         return self._read_answer(given, entry, start_line, end_line, if_version)
+
+    def _read_large(self, path: PathArg, start_line: int | None, end_line: int | None,
+                    if_version: str | None) -> ReadResult:
+        given = os.fspath(path)
+        first = 1 if start_line is None else start_line
+        if first < 1 or (end_line is not None and end_line < first):
+            raise WorkspaceError(
+                f"{given!r}: start_line must be ≥ 1 and end_line ≥ start_line (got {start_line}, {end_line})")
+        rp = self._sandbox.resolve(path)
+        fd = self._sandbox.open_file(rp)
+        try:
+            facts = describe_stream(lambda n: os.read(fd, n), window=(first, end_line),
+                                    max_window_chars=self._max_file)
+        except WindowTooLarge as exc:
+            raise FileTooLarge(f"{given!r}: {exc}; ask for fewer lines") from None
+        finally:
+            os.close(fd)
+        if facts.binary or facts.encoding is None or facts.window is None:
+            raise BinaryFileError(f"{given!r} is not text (binary or not decodable); file_info describes it")
+        self._last_read[rp.rel] = facts.version
+        if if_version is not None and if_version == facts.version:
+            return ReadResult(path=rp.rel, version=facts.version, unchanged=True)
+        return ReadResult(path=rp.rel, version=facts.version, content=facts.window, encoding=facts.encoding,
+                          line_ending=facts.line_ending, total_lines=facts.total_lines)
 
     def read_cached(self, path: PathArg, *, start_line: int | None = None, end_line: int | None = None,
                     if_version: str | None = None, load_up_to: int = 0) -> ReadResult | None:
@@ -581,7 +616,8 @@ class Workspace:
         rp = self._sandbox.resolve(path)
         return search(self._sandbox, rp, pattern, glob=glob, fixed_strings=fixed_strings,
                       case_sensitive=case_sensitive, context_lines=context_lines, max_results=max_results,
-                      timeout=timeout, excludes=self.config.all_excludes, max_filesize=self._max_file)
+                      timeout=timeout, excludes=self.config.all_excludes,
+                      max_filesize=max(self._max_file, SEARCH_MAX_FILE_BYTES))
 
     # -- cache and watcher --------------------------------------------------------------------------------
     def cache_stats(self) -> CacheStats:

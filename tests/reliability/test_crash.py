@@ -22,8 +22,8 @@ LINE = re.compile(r"(victim|survivor) (\d+) (\d+)")
 
 
 def append_once(proc: StdioServer, name: str, line: str) -> dict[str, Any]:
-    current = proc.call_tool("read_file", path=name)["structuredContent"]
-    answer = proc.call_tool("write_file", path=name, content=current["content"] + line)
+    current = proc.call_tool("read_file", path=name)["content"][0]["text"]  # read_file's text, sent once
+    answer = proc.call_tool("write_file", path=name, content=current + line)
     assert not answer.get("isError"), answer
     result: dict[str, Any] = answer["structuredContent"]
     return result
@@ -83,10 +83,10 @@ def test_sigkill_in_the_middle_of_writes_and_merges_never_tears_a_file_or_loses_
                     accepted["victim"].append(line)
                     versions.append(result["version"])
             # one write in flight when the process dies: its answer may or may not have arrived
-            current = victim.call_tool("read_file", path=name)["structuredContent"]
+            current = victim.call_tool("read_file", path=name)["content"][0]["text"]
             line = f"victim {r} 99\n"
             rid = victim.request("tools/call", {"name": "write_file",
-                                                "arguments": {"path": name, "content": current["content"] + line}})
+                                                "arguments": {"path": name, "content": current + line}})
             time.sleep(rng.random() * 0.03)
             victim.proc.send_signal(signal.SIGKILL)
             victim.proc.wait(timeout=30)

@@ -54,7 +54,9 @@ class Agent:
         if answer.get("isError"):
             self.errors.append(f"{tool} {arguments}: {answer['content'][0]['text']}")
             return {}
-        data: dict[str, Any] = answer.get("structuredContent") or {}
+        data: dict[str, Any] = dict(answer.get("structuredContent") or {})
+        if tool == "read_file" and not data.get("unchanged"):
+            data["content"] = answer["content"][0]["text"]  # read_file sends its text once, as the text content
         return data
 
     def accept(self, path: str, line: str, result: dict[str, Any], kind: str = "append") -> None:

@@ -263,3 +263,35 @@ def test_a_write_based_on_a_freshly_read_version_merges_with_a_change_made_meanw
         assert result.status == "merged"
     text = (root / "m.txt").read_text()
     assert "line 0 changed by someone else\n" in text and "line 9 changed by me\n" in text
+
+
+# -- ranges of files over the size limit are streamed --------------------------------------------------------
+BIG_TEXT = "".join(f"línea {i}: {'x' * (i % 50)}\r\n" if i % 7 else f"line {i}\n" for i in range(20_000))
+
+
+@pytest.mark.parametrize(("start", "end"), [(1, 3), (9_998, 10_002), (19_999, None), (None, 2), (25_000, None)])
+def test_a_range_of_a_file_over_the_limit_is_read_by_streaming_it(root: Path, start: int | None,
+                                                                     end: int | None) -> None:
+    (root / "big.txt").write_bytes(BIG_TEXT.encode())
+    (root / "devreliab.jsonc").write_text('{"cache": {"max_file_bytes": 65536}}')
+    with Workspace(root, load_config(root)) as limited, Workspace(root) as whole:
+        with pytest.raises(FileTooLarge):
+            limited.read("big.txt")
+        streamed = limited.read("big.txt", start_line=start, end_line=end)
+        expected = whole.read("big.txt", start_line=start, end_line=end)
+        assert streamed.to_dict() == expected.to_dict()
+        assert limited.read("big.txt", start_line=2, end_line=2, if_version=expected.version).unchanged
+        assert limited.last_read_version("big.txt") == expected.version
+
+
+def test_a_range_over_the_limit_itself_and_a_big_binary_file_are_refused_clearly(root: Path) -> None:
+    (root / "big.txt").write_bytes(BIG_TEXT.encode())
+    (root / "big.bin").write_bytes(b"\x00\x01" * 100_000)
+    (root / "devreliab.jsonc").write_text('{"cache": {"max_file_bytes": 65536}}')
+    with Workspace(root, load_config(root)) as ws:
+        with pytest.raises(FileTooLarge, match="fewer lines"):
+            ws.read("big.txt", start_line=1, end_line=15_000)
+        with pytest.raises(BinaryFileError):
+            ws.read("big.bin", start_line=1, end_line=2)
+        with pytest.raises(WorkspaceError, match="start_line"):
+            ws.read("big.txt", start_line=3, end_line=2)
