@@ -215,13 +215,23 @@ class StateStore:
         return True
 
     def _drop_connections(self) -> None:
-        """Close every thread's connection; each thread opens a new one on next use."""
+        """Make every thread open a new connection on its next use.
+
+        Only this thread's connection is closed here; every other thread closes its old one itself, on its next
+        use. Closing a connection another thread is running a statement on crashes the process (SIGSEGV in
+        SQLite), and a rebuild or a replaced file can happen while the version store's background thread or a
+        sampler is at work."""
         self._generation += 1
-        with self._conns_lock:
-            conns, self._open = self._open, []
-        for conn in conns:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+        mine: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if mine is not None:
+            self._retire(mine)
+
+    def _retire(self, conn: sqlite3.Connection) -> None:
+        with self._conns_lock, contextlib.suppress(ValueError):
+            self._open.remove(conn)
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()
 
     # -- use ---------------------------------------------------------------------------------------------
     def _identity(self) -> tuple[int, int] | None:
@@ -251,8 +261,7 @@ class StateStore:
             self._replaced()
         if conn is None or getattr(self._local, "generation", -1) != self._generation:
             if conn is not None:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
+                self._retire(conn)
             conn = self._new_connection()
             with self._conns_lock:
                 self._open.append(conn)
@@ -275,6 +284,12 @@ class StateStore:
             conn.execute("COMMIT")
 
     def close(self) -> None:
-        """Close the connections of every thread (a thread that uses the store again reconnects)."""
-        self._drop_connections()
+        """Close the connections of every thread (a thread that uses the store again reconnects). Call it when
+        no other thread is using the store any more (at shutdown); see ``_drop_connections``."""
+        self._generation += 1
+        with self._conns_lock:
+            conns, self._open = self._open, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
         self._local.conn = None

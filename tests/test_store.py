@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -203,3 +206,43 @@ def _open_as_nobody(root: Path) -> int:
     proc = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
                            "-c", code, str(root)], capture_output=True, text=True, timeout=120)
     return proc.returncode
+
+
+_RECONNECT_WHILE_BUSY = """
+import sys, threading
+from pathlib import Path
+from devreliab._store import StateStore
+
+store = StateStore(Path(sys.argv[1]))
+store.conn.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+stop = threading.Event()
+errors = []
+
+def busy() -> None:  # background threads at work, as the version store's writer and the sampler are
+    while not stop.is_set():
+        try:
+            with store.transaction() as tx:
+                tx.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(2000)])
+            store.conn.execute("SELECT count(*), sum(x) FROM t").fetchall()
+        except Exception as exc:
+            errors.append(repr(exc))
+
+workers = [threading.Thread(target=busy) for _ in range(2)]
+for w in workers:
+    w.start()
+for _ in range(300):  # what a rebuild and a store file replaced under the process do: everyone reconnects
+    store._drop_connections()
+stop.set()
+for w in workers:
+    w.join()
+print("survived", len(errors), errors[:3])
+"""
+
+
+def test_reconnecting_every_thread_never_closes_a_connection_another_thread_is_using(tmp_path: Path) -> None:
+    """A rebuild (or a store file replaced under the process) makes every thread reconnect. Closing another
+    thread's connection while it runs a statement crashes the process in SQLite (SIGSEGV): each thread must
+    close its own. The crash takes a process down, so it runs in one."""
+    proc = subprocess.run([sys.executable, "-c", _RECONNECT_WHILE_BUSY, str(tmp_path)], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+    assert proc.returncode == 0 and "survived 0 []" in proc.stdout, (proc.returncode, proc.stdout, proc.stderr[-3000:])

@@ -26,6 +26,8 @@ USED_RESOLUTION_S = 300.0  # a read bumps a stored blob's "used" time at most th
 FLUSH_GATHER_S = 0.02  # the background thread waits this long after a read, to store a burst in one batch
 FLUSH_BATCH = 500  # versions per transaction
 FLUSH_CLOSE_S = 30.0  # how long close() waits for the background thread
+FLUSH_RETRY_S = 0.5  # after a failure the background thread waits this long, doubling up to FLUSH_RETRY_MAX_S
+FLUSH_RETRY_MAX_S = 30.0
 log = logging.getLogger("devreliab.vfs")
 JOURNAL_MAX_ROWS = 100_000  # the newest journal rows kept (of all paths together)
 
@@ -70,6 +72,7 @@ class VersionStore:
         self._wake = threading.Event()
         self._flusher: threading.Thread | None = None
         self._closed = False
+        self._failing = False  # the last flush failed (its warning was given)
 
     def _run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
         """``fn`` in a transaction (or on the plain connection); a damaged store is rebuilt and ``fn`` retried
@@ -145,30 +148,38 @@ class VersionStore:
             self.put_blobs(due)
 
     def _flush_loop(self) -> None:
+        backoff = 0.0
         while True:
             self._wake.wait()
             time.sleep(FLUSH_GATHER_S)  # let a burst of reads make one batch
             self._wake.clear()
-            self.flush()
+            if self.flush():
+                backoff = 0.0
+            else:  # the store is unusable (full disk, I/O error, locked past its timeout): try again later
+                backoff = min(max(backoff * 2, FLUSH_RETRY_S), FLUSH_RETRY_MAX_S)
+                self._wake.wait(backoff)  # close() wakes it at once
             with self._pending_lock:
                 if self._closed:
                     return  # close() stores whatever is left
                 if self._pending:
                     self._wake.set()
 
-    def flush(self) -> None:
-        """Store the queued versions now (in batches). A failure (the store stayed locked past its busy
-        timeout) leaves them queued for the next try."""
+    def flush(self) -> bool:
+        """Store the queued versions now (in batches); False when the store failed, which leaves them queued
+        for the next try (warned about once per run of failures)."""
         while True:
             with self._pending_lock:
                 batch = dict(list(self._pending.items())[:FLUSH_BATCH])
             if not batch:
-                return
+                self._failing = False
+                return True
             try:
                 self._store_read(batch)
             except (sqlite3.Error, StateStoreError) as exc:
-                log.warning("could not store %d versions that were read (will retry): %s", len(batch), exc)
-                return
+                if not self._failing:
+                    log.warning("could not store %d versions that were read (will retry): %s", len(batch), exc)
+                self._failing = True
+                return False
             with self._pending_lock:
                 for version in batch:
                     self._pending.pop(version, None)

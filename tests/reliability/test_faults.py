@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,21 @@ def fill(mount: Path, leave_pages: int) -> Path:
     if leave_pages:
         os.truncate(filler, max(0, filler.stat().st_size - leave_pages * PAGE))
     return filler
+
+
+def wait_stored(root: Path, version: str, within_s: float = 30.0) -> None:
+    """Until the version store holds ``version``: a read stores what it read from a background thread, and the
+    disk must fill after that, as it would under a workspace in use (bounded wait)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        conn = sqlite3.connect(root / ".devreliab" / "state.db")
+        try:
+            if conn.execute("SELECT 1 FROM vfs_blobs WHERE version = ?", (version,)).fetchone():
+                return
+        finally:
+            conn.close()
+        assert time.monotonic() < deadline, f"{version} was not stored within {within_s} s"
+        time.sleep(0.02)
 
 
 def journal(root: Path, path: str) -> list[tuple[str | None, str]]:
@@ -74,7 +90,7 @@ def test_a_full_disk_fails_the_write_clearly_and_leaves_the_file_and_the_store_i
     (root / "a.txt").write_text(ORIGINAL, encoding="utf-8")
     outcomes: dict[str, int] = {"refused_clearly": 0, "written_and_recorded": 0}
     with Workspace(root) as ws:
-        ws.read("a.txt")
+        wait_stored(root, ws.read("a.txt").version)
         # Every amount of free space from none to a few pages: the file write, the version store or the journal
         # runs out first. Each attempt either completes (file, version and journal) or changes nothing.
         for leave in (0, 1, 2, 3, 4, 6, 8, 12, 16):
