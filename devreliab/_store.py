@@ -248,8 +248,10 @@ class StateStore:
         with self._lock:
             if self._identity() is None:
                 log.warning("state store %s was deleted while in use; creating a new one", self.path)
-                self._prepare_dir()
-                self._open_checked()
+            # Whoever finds the store missing creates it, and another process may be between creating the file
+            # and creating its tables: make sure of the tables (CREATE ... IF NOT EXISTS) in every case.
+            self._prepare_dir()
+            self._open_checked()
             self._drop_connections()
 
     @property

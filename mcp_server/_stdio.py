@@ -282,7 +282,8 @@ def _rejection(exc: Exception, line: str) -> SessionMessage:
         code, text = INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message"
         rid = _readable_id(line)
         if rid is not None:
-            text = "Invalid Request: not a valid JSON-RPC 2.0 request (params must be an object or absent)"
+            text = ("Invalid Request: not a valid JSON-RPC 2.0 request (jsonrpc must be \"2.0\", method a string, "
+                    "params an object or absent)")
     return SessionMessage(JSONRPCError(jsonrpc="2.0", id=rid, error=ErrorData(code=code, message=text)))
 
 

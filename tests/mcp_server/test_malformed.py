@@ -24,10 +24,12 @@ def test_a_line_that_is_not_json_is_answered_with_a_parse_error(shared_stdio_ser
 
 
 def test_json_that_is_not_a_jsonrpc_message_is_answered_with_invalid_request(shared_stdio_server: StdioServer) -> None:
-    for raw in (b"[1, 2, 3]\n", b'{"jsonrpc": "2.0", "method": 7, "id": 1}\n', b'"hello"\n'):
+    # JSON-RPC 2.0: the answer carries the request's id when it can be read, null otherwise
+    for raw, rid in ((b"[1, 2, 3]\n", None), (b'{"jsonrpc": "2.0", "method": 7, "id": 1}\n', 1),
+                     (b'"hello"\n', None)):
         shared_stdio_server.send_raw(raw)
         message = shared_stdio_server.next_message()
-        assert message["id"] is None and message["error"]["code"] == -32600, raw
+        assert message["id"] == rid and message["error"]["code"] == -32600, (raw, message)
     still_serves(shared_stdio_server)
 
 
