@@ -116,9 +116,12 @@ class ServerState:
                 return found
             ws = Workspace(self.root, self.workspace.config)
             self._sessions[session] = ws
+            evicted = []
             while len(self._sessions) > MAX_SESSION_WORKSPACES:  # the oldest idle sessions' memory goes
-                self._sessions.popitem(last=False)
-            return ws
+                evicted.append(self._sessions.popitem(last=False)[1])
+        for old in evicted:  # its background writer stops; its connections go when nothing uses them any more
+            old.retire()
+        return ws
 
     def close_sessions(self) -> None:
         with self._sessions_lock:

@@ -184,6 +184,11 @@ class Workspace:
         self._versions.close()
         self._store.close()
 
+    def retire(self) -> None:
+        """Stop the background writer of versions read (storing what it holds) but keep the store open, for an
+        owner that drops a workspace a call may still be using; ``close`` is for one nothing uses any more."""
+        self._versions.close()
+
     def __enter__(self) -> Workspace:
         return self
 

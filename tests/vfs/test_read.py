@@ -295,3 +295,25 @@ def test_a_range_over_the_limit_itself_and_a_big_binary_file_are_refused_clearly
             ws.read("big.bin", start_line=1, end_line=2)
         with pytest.raises(WorkspaceError, match="start_line"):
             ws.read("big.txt", start_line=3, end_line=2)
+
+
+def test_a_retired_workspace_stops_its_background_writer_and_still_serves(root: Path) -> None:
+    """An HTTP server drops the workspaces of old sessions: their writer threads must not pile up, and a call
+    of that session still in flight must still work (its versions are then stored at once)."""
+    (root / "a.txt").write_text("first\n")
+    (root / "b.txt").write_text("second\n")
+
+    def writers() -> int:
+        return sum(t.name == "devreliab-versions" and t.is_alive() for t in threading.enumerate())
+
+    ws = Workspace(root)
+    try:
+        first = ws.read("a.txt")
+        running = writers()
+        ws.retire()
+        assert writers() == running - 1
+        assert _stored(root, first.version)  # what it held was stored on the way out
+        second = ws.read("b.txt")
+        assert second.content == "second\n" and _stored(root, second.version)
+    finally:
+        ws.close()
