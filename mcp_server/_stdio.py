@@ -37,6 +37,7 @@ from mcp_types import (
     PARSE_ERROR,
     ErrorData,
     JSONRPCError,
+    JSONRPCNotification,
     JSONRPCRequest,
     JSONRPCResponse,
     RequestId,
@@ -310,6 +311,9 @@ class _Tally:
             tool = name if isinstance(name, str) else "<invalid>"
         self._open[message.id] = (message.method, tool, _utf8_len(line))
 
+    def forget(self, rid: Any) -> None:
+        self._open.pop(rid, None)
+
     def answer(self, rid: Any, line: str) -> None:
         opened = self._open.pop(rid, None) if self._sizes is not None else None
         if opened is not None and self._sizes is not None:
@@ -369,6 +373,10 @@ async def run_stdio(server: MCPServer[Any], lane: ReadLane | None = None, sizes:
                     if isinstance(message, JSONRPCRequest):
                         pending.add(message.id)
                         tally.request(message, line)
+                    elif isinstance(message, JSONRPCNotification) and message.method == "notifications/cancelled":
+                        cancelled = (message.params or {}).get("requestId")
+                        pending.discard(cancelled)  # a cancelled request gets no answer: not worth waiting for
+                        tally.forget(cancelled)
                     if lane is not None:
                         lane.saw_client(message)
                         arguments = lane.arguments(message)

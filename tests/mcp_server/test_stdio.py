@@ -6,6 +6,7 @@ import fcntl
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from mcp import Client, StdioServerParameters
 
 from devreliab._store import StateStore
 from devreliab.monitor import _samples
-from mcp_server._stdio import MAX_LINE_BYTES, PIPE_BYTES
+from mcp_server._stdio import EOF_GRACE_S, MAX_LINE_BYTES, PIPE_BYTES
 from tests.conftest import run_cli
 
 from .conftest import StdioServer, serve_env
@@ -184,3 +185,20 @@ def test_the_server_widens_its_pipes_so_a_big_answer_is_one_write(stdio_server: 
     assert stdio_server.proc.stdout is not None and stdio_server.proc.stdin is not None
     for pipe in (stdio_server.proc.stdout, stdio_server.proc.stdin):
         assert fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ) == PIPE_BYTES
+
+
+def test_a_cancelled_request_does_not_hold_up_the_exit_when_stdin_closes(root: Path) -> None:
+    """Requests received before stdin closed are answered before the server stops, but a request the client
+    cancelled gets no answer (MCP), so the server must not wait for one."""
+    server = StdioServer(root)
+    try:
+        server.initialize(capabilities={"roots": {}})
+        rid = server.request("tools/call", {"name": "read_file", "arguments": {"path": "README.md"}})
+        assert server.next_message()["method"] == "roots/list"  # left unanswered: the call waits for it
+        server.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": rid}})
+        started = time.monotonic()
+        server.close_stdin()
+        assert server.wait() == 0, server.stderr
+        assert time.monotonic() - started < EOF_GRACE_S / 2, "the server waited for an answer that never comes"
+    finally:
+        server.kill()
