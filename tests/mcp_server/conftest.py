@@ -88,9 +88,11 @@ def serve_env() -> dict[str, str]:
 class StdioServer:
     """``devreliab serve`` as a child process, spoken to line by line over its pipes (bounded waits)."""
 
-    def __init__(self, root: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Path, *extra: str, env: dict[str, str] | None = None,
+                 prefix: tuple[str, ...] = ()) -> None:
+        """``prefix``: a command the server runs under (e.g. ``setpriv`` to drop root)."""
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "devreliab", "serve", "--root", str(root), *extra],
+            [*prefix, sys.executable, "-m", "devreliab", "serve", "--root", str(root), *extra],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**serve_env(), **(env or {})},
         )
         self._lines: queue.Queue[bytes] = queue.Queue()

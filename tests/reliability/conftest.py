@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from ..mcp_server.conftest import WAIT_S, StdioServer, serve_env
+from ..mcp_server.conftest import WAIT_S, StdioServer
 
 HEAVY = os.environ.get("DEVRELIAB_HEAVY", "") not in ("", "0")
 NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
@@ -116,22 +115,7 @@ class NobodyServer(StdioServer):
     """``devreliab serve`` run as the unprivileged user nobody (the tests run as root, who may write anything)."""
 
     def __init__(self, root: Path) -> None:
-        self.proc = subprocess.Popen(
-            [*NOBODY, sys.executable, "-m", "devreliab", "serve", "--root", str(root)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=serve_env(),
-        )
-        self._init_pumps()
-
-    def _init_pumps(self) -> None:
-        import queue
-
-        self._lines: queue.Queue[bytes] = queue.Queue()
-        self._stderr: list[bytes] = []
-        self._next_id = 0
-        self._answers: dict[Any, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-        threading.Thread(target=self._pump, args=(self.proc.stdout, self._lines), daemon=True).start()
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        super().__init__(root, prefix=tuple(NOBODY))
 
 
 @contextlib.contextmanager
