@@ -21,7 +21,7 @@ import anyio.from_thread
 import pytest
 from mcp import Client
 
-from mcp_server import create_server
+from devreliab.mcp import create_server
 
 ROUNDS = 3000
 TARGET = 1.03

@@ -108,7 +108,7 @@ def _add_dashboard(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     root = _root_option(args.root)
-    from mcp_server._serve import HttpAddress, serve_dashboard  # lazy: other commands start fast
+    from devreliab.mcp._serve import HttpAddress, serve_dashboard  # lazy: other commands start fast
 
     host = args.host.strip("[]")
     return serve_dashboard(str(root), HttpAddress(host, args.port), allow_remote=args.allow_remote,
@@ -160,7 +160,7 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     root = _root_option(args.root)
-    from mcp_server._serve import HttpAddress, serve_http, serve_stdio  # lazy: other commands start fast
+    from devreliab.mcp._serve import HttpAddress, serve_http, serve_stdio  # lazy: other commands start fast
 
     if args.http:
         return serve_http(str(root), HttpAddress.parse(args.http), allow_remote=args.allow_remote,

@@ -35,7 +35,7 @@ HOOK_ID = "devreliab"
 
 # Top-level directories that are not part of the installed package: leaving them out of the snapshot means
 # editing tests or docs does not rebuild the hook environment. Everything else (pyproject.toml, README.md,
-# .pre-commit-hooks.yaml, devreliab/, mcp_server/, ...) goes in.
+# .pre-commit-hooks.yaml, devreliab/, ...) goes in.
 NOT_PACKAGED = ("tests", "docs", "benchmarks", "fixtures", "scripts", ".ci")
 
 BUILD_TIMEOUT = 600  # creating the hook environment: a virtualenv and a pip install of devreliab

@@ -43,7 +43,7 @@ LAG_TICK_S = 0.25
 
 
 class CallLike(Protocol):
-    """What the MCP server's hook reports (``mcp_server.ToolCall``)."""
+    """What the MCP server's hook reports (``devreliab.mcp.ToolCall``)."""
 
     @property
     def tool(self) -> str: ...

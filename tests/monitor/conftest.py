@@ -63,7 +63,7 @@ def monitor(root: Path, workspace: Workspace, clock: Clock) -> PerformanceMonito
 def run(monitor: PerformanceMonitor, clock: Clock, samples: int, step: float = 10.0,
         calls: tuple[tuple[str, float, str], ...] = ()) -> None:
     """``samples`` intervals of ``step`` seconds, each with the given (tool, seconds, outcome) calls."""
-    from mcp_server import ToolCall
+    from devreliab.mcp import ToolCall
 
     for _ in range(samples):
         for tool, seconds, outcome in calls:

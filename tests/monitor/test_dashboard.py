@@ -29,8 +29,8 @@ from mcp import Client, StdioServerParameters
 
 from devreliab.vfs import Workspace
 from tests.conftest import REPO, run_cli
-from tests.mcp_server.conftest import WAIT_S, serve_env
-from tests.mcp_server.test_http import HttpServer
+from tests.mcp.conftest import WAIT_S, serve_env
+from tests.mcp.test_http import HttpServer
 from tests.tools import CHROMIUM_FLAGS, browser_tools
 
 DRIVER = Path(__file__).with_name("dashboard_driver.cjs")

@@ -15,10 +15,10 @@ import pytest
 from mcp import Client
 
 from devreliab.cli import main
+from devreliab.mcp import create_server
 from devreliab.monitor import PerformanceMonitor, _health, _samples, workspace_health
 from devreliab.monitor._health import assess
 from devreliab.vfs import Workspace
-from mcp_server import create_server
 
 from .conftest import Clock, run
 

@@ -12,9 +12,9 @@ from mcp import Client
 
 from devreliab import load_config
 from devreliab.cli import main
+from devreliab.mcp import create_server
 from devreliab.monitor import PerformanceMonitor
 from devreliab.vfs import Workspace
-from mcp_server import create_server
 
 from .conftest import Clock, run
 

@@ -26,8 +26,8 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from devreliab._config import MonitorConfig
 from devreliab.monitor import PerformanceMonitor
 from devreliab.monitor._otlp import resolve_endpoint
-from tests.mcp_server.conftest import WAIT_S, StdioServer, serve_env
-from tests.mcp_server.test_http import free_port
+from tests.mcp.conftest import WAIT_S, StdioServer, serve_env
+from tests.mcp.test_http import free_port
 
 Point = dict[str, Any]
 

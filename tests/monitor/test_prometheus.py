@@ -8,8 +8,8 @@ import httpx2
 from prometheus_client import parser
 
 from devreliab.monitor import PerformanceMonitor, exposition
-from tests.mcp_server.conftest import WAIT_S
-from tests.mcp_server.test_http import HttpServer
+from tests.mcp.conftest import WAIT_S
+from tests.mcp.test_http import HttpServer
 
 from .conftest import Clock, run
 

@@ -7,10 +7,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+from devreliab.mcp import ToolCall
 from devreliab.monitor import PerformanceMonitor, _samples, workspace_health
 from devreliab.monitor._histogram import BOUNDARIES
 from devreliab.vfs import Workspace
-from mcp_server import ToolCall
 
 from .conftest import Clock, run
 
@@ -77,7 +77,7 @@ WORKER = textwrap.dedent("""
     import sys
     from devreliab.monitor import PerformanceMonitor
     from devreliab.vfs import Workspace
-    from mcp_server import ToolCall
+    from devreliab.mcp import ToolCall
 
     ws = Workspace(sys.argv[1])
     monitor = PerformanceMonitor(sys.argv[1])

@@ -12,10 +12,10 @@ from mcp import Client
 from prometheus_client import parser
 
 from devreliab import load_config
+from devreliab.mcp import create_server
 from devreliab.monitor import PerformanceMonitor, _samples, exposition
 from devreliab.monitor._dashboard import DashboardSource
 from devreliab.vfs import Workspace
-from mcp_server import create_server
 
 from .conftest import Clock, run
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from ..mcp_server.conftest import WAIT_S, StdioServer
+from ..mcp.conftest import WAIT_S, StdioServer
 
 HEAVY = os.environ.get("DEVRELIAB_HEAVY", "") not in ("", "0")
 NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]

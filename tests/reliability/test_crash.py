@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ..mcp_server.conftest import StdioServer
+from ..mcp.conftest import StdioServer
 from .conftest import scale, stop
 
 LINE = re.compile(r"(victim|survivor) (\d+) (\d+)")

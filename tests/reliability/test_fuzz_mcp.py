@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from ..mcp_server.conftest import StdioServer
+from ..mcp.conftest import StdioServer
 from .conftest import make_canary, make_workspace, scale, tree_hash
 from .strategies import JSON, TOOLS, hostile_paths, tool_arguments
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from devreliab import DevreliabError
 from devreliab.vfs import Workspace
 
-from ..mcp_server.conftest import StdioServer
+from ..mcp.conftest import StdioServer
 from .conftest import make_canary, make_workspace, scale, tree_hash
 from .strategies import hostile_paths
 

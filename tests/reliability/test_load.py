@@ -19,7 +19,7 @@ import pytest
 
 from devreliab.vfs._text import version_of
 
-from ..mcp_server.conftest import StdioServer
+from ..mcp.conftest import StdioServer
 from .conftest import scale, stop
 
 SHARED = "shared/notes.md"

@@ -9,8 +9,8 @@ import pytest
 from mcp import Client
 from mcp_types import ListRootsResult, Root
 
-from mcp_server import create_server
-from mcp_server._roots import allowed_subtrees
+from devreliab.mcp import create_server
+from devreliab.mcp._roots import allowed_subtrees
 
 from .conftest import ok, refused
 

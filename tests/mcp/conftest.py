@@ -18,7 +18,7 @@ import pytest
 from mcp import Client
 from mcp_types import CallToolResult
 
-from mcp_server import ToolCallHook, create_server
+from devreliab.mcp import ToolCallHook, create_server
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_S = 60.0  # the bound on any single wait for the server process

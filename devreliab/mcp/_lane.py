@@ -5,7 +5,7 @@ Reading is what agents do most, and the SDK's path costs about 0.8 ms of Python 
 Node's reference server answers a whole read in about that time. The lane answers a plain, successful
 ``read_file`` straight from the transport, with exactly the bytes the SDK would send (the same argument model,
 the same result, shaped by the SDK's own ``serialize_server_result`` for the negotiated protocol version);
-``tests/mcp_server/test_lane.py`` holds the two paths to byte equality.
+``tests/mcp/test_lane.py`` holds the two paths to byte equality.
 
 Anything out of the ordinary goes the SDK's way, so behaviour there is the SDK's: before the handshake is
 complete, a 2026-07-28 session, a request with ``_meta`` (progress tokens, trace context), OpenTelemetry

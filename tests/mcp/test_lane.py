@@ -1,4 +1,4 @@
-"""The read lane (``mcp_server/_lane.py``): plain ``read_file`` calls over stdio answered by the transport itself.
+"""The read lane (``devreliab/mcp/_lane.py``): plain ``read_file`` calls over stdio answered by the transport itself.
 
 Its promise is that a client cannot tell: every answer is byte for byte what the SDK's path answers, for every
 protocol version of the handshake era, and everything out of the ordinary (refusals, bad arguments, ``_meta``,
@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
-from mcp_server._lane import SWITCH
-from mcp_server._tools import INLINE_READ_BYTES
+from devreliab.mcp._lane import SWITCH
+from devreliab.mcp._tools import INLINE_READ_BYTES
 
 from .conftest import StdioServer, make_root
 

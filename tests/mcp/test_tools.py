@@ -10,7 +10,7 @@ import pytest
 from devreliab import load_config
 from devreliab._store import StateStore
 from devreliab.guidance._cache import AnalysisCache
-from mcp_server import ToolCall
+from devreliab.mcp import ToolCall
 
 from .conftest import call, connect, ok, refused
 

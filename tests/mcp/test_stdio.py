@@ -14,8 +14,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from devreliab._store import StateStore
+from devreliab.mcp._stdio import EOF_GRACE_S, MAX_LINE_BYTES, PIPE_BYTES
 from devreliab.monitor import _samples
-from mcp_server._stdio import EOF_GRACE_S, MAX_LINE_BYTES, PIPE_BYTES
 from tests.conftest import run_cli
 
 from .conftest import StdioServer, serve_env

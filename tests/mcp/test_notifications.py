@@ -12,7 +12,7 @@ import pytest
 from mcp import Client
 from mcp_types import ResourceUpdatedNotification, ServerNotification
 
-from mcp_server import create_server
+from devreliab.mcp import create_server
 
 from .conftest import StdioServer, ok
 
