@@ -25,6 +25,7 @@ log = logging.getLogger("devreliab.store")
 
 STATE_DIR: Final = ".devreliab"
 DB_NAME: Final = "state.db"
+OPEN_RETRY_S: Final = 30.0  # how long opening retries a store another program keeps locked (the busy timeout)
 
 # Every table of every part, created with IF NOT EXISTS on open. Never change a statement in place:
 # add a new table or a new column through a new statement that tolerates existing state.
@@ -147,7 +148,42 @@ class StateStore:
             raise
         return conn
 
+    @contextlib.contextmanager
+    def _creating(self) -> Iterator[None]:
+        """Serialise creating and migrating the store across processes (an flock on ``open.lock``).
+
+        On a fresh workspace several processes create the file, switch it to WAL and create the tables at
+        once; SQLite answers some of them "database is locked" without waiting on the busy timeout (changing
+        the journal mode takes an exclusive lock that is not retried). One process at a time does it here.
+        The lock is on a file of its own: opening and closing ``state.db`` itself would drop SQLite's locks."""
+        try:
+            lock_file = open(self.dir / "open.lock", "a+")  # noqa: SIM115 (closed below)
+        except OSError:
+            yield  # a state directory this user cannot write: SQLite's own error says what is wrong
+            return
+        with lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
     def _open_checked(self) -> None:
+        deadline = time.monotonic() + OPEN_RETRY_S
+        while True:
+            try:
+                with self._creating():
+                    self._open_once()
+                return
+            except sqlite3.OperationalError as exc:
+                # busy or locked (another program holds the file): retry within the busy timeout; other
+                # operational errors (I/O, disk full, no permission) say nothing of damage either: fatal here
+                transient = "locked" in str(exc) or "busy" in str(exc)
+                if not transient or time.monotonic() > deadline:
+                    raise StateStoreError(f"cannot open {self.path}: {exc}") from None
+                time.sleep(0.05)
+
+    def _open_once(self) -> None:
         for attempt in range(2):
             try:
                 # Damage is detected through SQLite only: reading the file with open()/close() ourselves would
@@ -159,9 +195,8 @@ class StateStore:
                         conn.execute(statement)
                     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 return
-            except sqlite3.OperationalError as exc:
-                # busy, locked, I/O error, disk full, no permission: nothing says the file is damaged
-                raise StateStoreError(f"cannot open {self.path}: {exc}") from None
+            except sqlite3.OperationalError:
+                raise  # busy, locked, I/O error, disk full, no permission: nothing says the file is damaged
             except sqlite3.DatabaseError as exc:
                 if attempt:
                     raise StateStoreError(f"cannot rebuild {self.path}: {exc}") from None
