@@ -9,7 +9,6 @@ malformed is moved aside (``state.db.corrupt-<time>``) and rebuilt with a warnin
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import sqlite3
@@ -20,12 +19,12 @@ from pathlib import Path
 from typing import Final
 
 from ._errors import StateStoreError
+from ._flock import exclusive
 
 log = logging.getLogger("devreliab.store")
 
 STATE_DIR: Final = ".devreliab"
 DB_NAME: Final = "state.db"
-OPEN_RETRY_S: Final = 30.0  # how long opening retries a store another program keeps locked (the busy timeout)
 
 # Every table of every part, created with IF NOT EXISTS on open. Never change a statement in place:
 # add a new table or a new column through a new statement that tolerates existing state.
@@ -55,6 +54,8 @@ SCHEMA: Final[tuple[str, ...]] = (
         used REAL NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS vfs_blobs_used ON vfs_blobs(used)",
+    # `client` in the journal and the conflicts names who wrote: the MCP client's clientInfo.name and its
+    # server's process id, "claude-code (pid 1234)"; a library or CLI user is "HOST (pid N)" (see vfs/_clients)
     """CREATE TABLE IF NOT EXISTS vfs_journal (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         path TEXT NOT NULL,
@@ -148,40 +149,15 @@ class StateStore:
             raise
         return conn
 
-    @contextlib.contextmanager
-    def _creating(self) -> Iterator[None]:
-        """Serialise creating and migrating the store across processes (an flock on ``open.lock``).
+    def _open_checked(self) -> None:
+        """Open the store, creating it and its tables if missing, one process at a time.
 
         On a fresh workspace several processes create the file, switch it to WAL and create the tables at
         once; SQLite answers some of them "database is locked" without waiting on the busy timeout (changing
-        the journal mode takes an exclusive lock that is not retried). One process at a time does it here.
-        The lock is on a file of its own: opening and closing ``state.db`` itself would drop SQLite's locks."""
-        try:
-            lock_file = open(self.dir / "open.lock", "a+")  # noqa: SIM115 (closed below)
-        except OSError:
-            yield  # a state directory this user cannot write: SQLite's own error says what is wrong
-            return
-        with lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-    def _open_checked(self) -> None:
-        deadline = time.monotonic() + OPEN_RETRY_S
-        while True:
-            try:
-                with self._creating():
-                    self._open_once()
-                return
-            except sqlite3.OperationalError as exc:
-                # busy or locked (another program holds the file): retry within the busy timeout; other
-                # operational errors (I/O, disk full, no permission) say nothing of damage either: fatal here
-                transient = "locked" in str(exc) or "busy" in str(exc)
-                if not transient or time.monotonic() > deadline:
-                    raise StateStoreError(f"cannot open {self.path}: {exc}") from None
-                time.sleep(0.05)
+        the journal mode takes an exclusive lock that is not retried), so creating is serialised by an flock
+        on ``open.lock`` (a file of its own: opening and closing ``state.db`` would drop SQLite's locks)."""
+        with exclusive(self.dir / "open.lock", optional=True):
+            self._open_once()
 
     def _open_once(self) -> None:
         for attempt in range(2):
@@ -195,8 +171,9 @@ class StateStore:
                         conn.execute(statement)
                     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 return
-            except sqlite3.OperationalError:
-                raise  # busy, locked, I/O error, disk full, no permission: nothing says the file is damaged
+            except sqlite3.OperationalError as exc:
+                # busy, locked, I/O error, disk full, no permission: nothing says the file is damaged
+                raise StateStoreError(f"cannot open {self.path}: {exc}") from None
             except sqlite3.DatabaseError as exc:
                 if attempt:
                     raise StateStoreError(f"cannot rebuild {self.path}: {exc}") from None
@@ -210,26 +187,22 @@ class StateStore:
         prove damage — busy, locked, I/O, disk full — never lead to a rebuild: other processes may be using
         the file, and moving it aside would split the workspace's state in two.
         """
-        with self._lock, open(self.dir / "rebuild.lock", "a+") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                if not self._damaged():
-                    self._drop_connections()
-                    return
-                stamp = time.strftime("%Y%m%dT%H%M%S")
-                log.warning("state store %s is damaged (%s); moving it aside and rebuilding", self.path, reason)
+        with self._lock, exclusive(self.dir / "rebuild.lock"):
+            if not self._damaged():
                 self._drop_connections()
-                for suffix in ("", "-wal", "-shm"):
-                    src = Path(str(self.path) + suffix)
-                    if src.exists():
-                        with contextlib.suppress(OSError):
-                            os.replace(src, Path(f"{self.path}.corrupt-{stamp}{suffix}"))
-                conn = self._new_connection()
-                with contextlib.closing(conn):
-                    for statement in SCHEMA:
-                        conn.execute(statement)
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
+                return
+            stamp = time.strftime("%Y%m%dT%H%M%S")
+            log.warning("state store %s is damaged (%s); moving it aside and rebuilding", self.path, reason)
+            self._drop_connections()
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(str(self.path) + suffix)
+                if src.exists():
+                    with contextlib.suppress(OSError):
+                        os.replace(src, Path(f"{self.path}.corrupt-{stamp}{suffix}"))
+            conn = self._new_connection()
+            with contextlib.closing(conn):
+                for statement in SCHEMA:
+                    conn.execute(statement)
 
     def _damaged(self, attempts: int = 3) -> bool:
         """True only when the file is definitely not a usable database, checked ``attempts`` times."""
