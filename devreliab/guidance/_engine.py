@@ -119,7 +119,8 @@ def analyze_path(
     ``devreliab.jsonc`` or ``.git``). ``changed_since``/``staged`` narrow the run to what git says changed;
     with ``staged`` the staged content is analysed, not the working tree. ``baseline`` (default: the
     config's) accepts recorded problems; ``ratchet`` fails recorded problems that got worse;
-    ``apply_baseline=False`` ignores any baseline (to write a new one).
+    ``apply_baseline=False`` ignores any baseline (to write a new one). ``use_cache=False`` analyses every
+    file and leaves the analysis cache untouched (nothing read, nothing written).
     """
     started = time.perf_counter()
     given = [Path(p) for p in (paths or [])]
@@ -147,7 +148,7 @@ def analyze_path(
                     if cfg.hotspots_enabled and is_git_repo(root_path) else None)
 
     thresholds = Thresholds.from_config(cfg)
-    cache = AnalysisCache(root_path, cfg.analysis_hash())  # with use_cache=False: written, not read
+    cache = AnalysisCache(root_path, cfg.analysis_hash(), enabled=use_cache)  # off: neither read nor written
 
     # Versions: from the stat index where a file's size, times and inode are unchanged (no read, no hash);
     # otherwise read and hash. Staged content comes from git, never from the index.

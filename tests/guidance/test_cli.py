@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import subprocess
 import sys
 
@@ -67,6 +69,17 @@ def test_no_cache_analyses_everything_again(make_project: MakeProject) -> None:
     run_cli("analyze", cwd=root)
     doc = json.loads(run_cli("analyze", "--no-cache", "-f", "json", cwd=root).out)
     assert doc["summary"]["analysed"] == 1
+
+
+def test_no_cache_writes_no_analysis_cache(make_project: MakeProject) -> None:
+    root = make_project({"a.py": CC9})
+    assert run_cli("analyze", "--no-cache", cwd=root).code == 0
+    db = root / ".devreliab" / "state.db"
+    if db.exists():
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            assert conn.execute("SELECT count(*) FROM analysis_cache").fetchone() == (0,)
+    doc = json.loads(run_cli("analyze", "-f", "json", cwd=root).out)
+    assert (doc["summary"]["analysed"], doc["summary"]["cached"]) == (1, 0)
 
 
 def test_changed_since_analyses_only_changed_and_untracked_files(make_project: MakeProject) -> None:
