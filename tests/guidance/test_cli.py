@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import CC9, CC10, FIXTURE, MakeProject, git, run_cli
 
 
@@ -202,3 +204,19 @@ def test_a_file_written_just_now_is_not_trusted_by_its_stat_signature(make_proje
     db = sqlite3.connect(root / ".devreliab" / "state.db")
     assert list(db.execute("SELECT path FROM analysis_files")) == []
     db.close()
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "json", "codeclimate"])
+def test_a_failing_gate_with_the_report_in_a_file_prints_a_one_line_summary_on_stderr(
+        make_project: MakeProject, fmt: str) -> None:
+    root = make_project({"a.py": CC10, "b.py": "import subprocess\nsubprocess.call(input(), shell=True)\n"})
+    run = run_cli("analyze", "--format", fmt, "-o", "x.out", cwd=root)
+    assert run.code == 1 and run.out == ""
+    assert run.err == "devreliab: gate failed: 2 violations (1 complexity, 1 security); report written to x.out\n"
+    assert (root / "x.out").stat().st_size > 0
+
+
+def test_a_passing_gate_with_the_report_in_a_file_prints_nothing(make_project: MakeProject) -> None:
+    root = make_project({"a.py": CC9})
+    run = run_cli("analyze", "--format", "sarif", "-o", "x.sarif", cwd=root)
+    assert (run.code, run.out, run.err) == (0, "", "")
