@@ -55,7 +55,7 @@ SCHEMA: Final[tuple[str, ...]] = (
     )""",
     "CREATE INDEX IF NOT EXISTS vfs_blobs_used ON vfs_blobs(used)",
     # `client` in the journal and the conflicts names who wrote: the MCP client's clientInfo.name and its
-    # server's process id, "claude-code (pid 1234)"; a library or CLI user is "HOST (pid N)" (see vfs/_clients)
+    # server's process id, "claude-code (pid 1234)" (devreliab/mcp/_state.py); else Workspace(client_id=...)
     """CREATE TABLE IF NOT EXISTS vfs_journal (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         path TEXT NOT NULL,
