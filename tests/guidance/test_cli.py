@@ -220,3 +220,14 @@ def test_a_passing_gate_with_the_report_in_a_file_prints_nothing(make_project: M
     root = make_project({"a.py": CC9})
     run = run_cli("analyze", "--format", "sarif", "-o", "x.sarif", cwd=root)
     assert (run.code, run.out, run.err) == (0, "", "")
+
+
+def test_the_terminal_report_names_each_rule_once_drops_the_mi_rank_and_explains_the_scores() -> None:
+    out = run_cli("analyze", "--no-cache", str(FIXTURE), cwd=FIXTURE.parent).out
+    failures = out.split("What to fix first")[0]
+    assert "shop/deploy.py:14  B602 subprocess_popen_with_shell_equals_true: subprocess call" in failures
+    assert failures.count("B602") == 1 and failures.count("B324") == 1
+    mi_line = next(line for line in failures.splitlines() if "maintainability index" in line)
+    assert "rank" not in mi_line and mi_line.endswith("the gate requires above 50")
+    advice = out.split("What to fix first\n")[1].split("\n\n")[0].splitlines()
+    assert advice[-1].strip().startswith("score = expected effect") and "÷ effort" in advice[-1]
