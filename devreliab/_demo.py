@@ -25,6 +25,8 @@ import anyio
 from rich.console import Console
 from rich.markup import escape
 
+from ._errors import DevreliabError
+
 AGENTS = ("agent-A", "agent-B", "agent-C")
 FILE = "shop/pricing.py"
 RISKY_FILE = "shop/alerts.py"
@@ -94,7 +96,7 @@ def prepare(keep: Path | None) -> Path:
     if keep is None:
         return Path(tempfile.mkdtemp(prefix="devreliab-demo-"))
     if keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
-        raise DemoFailure(f"--keep {keep}: must be a new or empty directory")
+        raise DevreliabError(f"--keep {keep}: must be a new or empty directory")
     keep.mkdir(parents=True, exist_ok=True)
     return keep.resolve()
 
@@ -175,7 +177,8 @@ class Agent:
 async def with_agents(base: Path, root: Path, body: Callable[[dict[str, Agent]], Awaitable[T]]) -> T:
     """Run ``body`` with the three agents connected; every server process is stopped before this returns,
     also on an error or Ctrl-C."""
-    agents = {name: Agent(name, root, base / f"{name}.log") for name in AGENTS}
+    (base / "logs").mkdir(exist_ok=True)
+    agents = {name: Agent(name, root, base / "logs" / f"{name}.log") for name in AGENTS}
     outcome: list[T] = []
     problem: list[BaseException] = []
     async with anyio.create_task_group() as tg:

@@ -28,10 +28,12 @@ def add(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import signal
     import sys
 
     from .. import _demo  # lazy: other commands start fast
 
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # like Ctrl-C: stop the servers, remove the temp dir
     try:
         _demo.run(Path(args.keep) if args.keep else None)
     except _demo.DemoFailure as exc:
