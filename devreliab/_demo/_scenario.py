@@ -1,11 +1,11 @@
-"""The five steps through devreliab: a write, a merged write, a conflict kept (here), guidance and the history
-(``_advice``)."""
+"""The five steps through devreliab: a write, a merged write, a conflict kept, guidance (``_advice``) and the
+file's history with who wrote what."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ._advice import step_guidance, step_history
+from ._advice import step_guidance
 from ._agents import Agent
 from ._edits import CHANGES, FILE, Shared, present
 from ._out import DemoFailure, Out, expect, short
@@ -57,3 +57,15 @@ async def step_conflict(agent: Agent, out: Out, shared: Shared) -> None:
         raise DemoFailure(f"conflict {cid} does not hold both texts: {detail}")
     out.line(f"devreliab://conflict/{cid}: theirs (on disk) has agent-A's line, ours keeps agent-C's {c.label}")
     out.line("resolve it with resolve_conflict (ours / theirs / your merge), or in VS Code's diff editor")
+
+
+async def step_history(agent: Agent, out: Out, shared: Shared) -> None:
+    versions = (await agent.call("file_history", path=FILE))["versions"]
+    out.step(5, f"file_history {FILE}", f"{len(versions)} versions", " (newest first)")
+    for v in versions:
+        who = shared.versions.get(v["version"], "?")
+        out.line(f"{short(v['version'])}  {v['action']:<7} by {who:<8} (client {v['client']})")
+    listed = {v["version"] for v in versions}
+    missing = [name for version, name in shared.versions.items() if version not in listed]
+    if missing:
+        raise DemoFailure(f"file_history of {FILE} misses the writes of {missing}")
