@@ -35,8 +35,9 @@ HOOK_ID = "devreliab"
 
 # Top-level directories that are not part of the installed package: leaving them out of the snapshot means
 # editing tests or docs does not rebuild the hook environment. Everything else (pyproject.toml, README.md,
-# .pre-commit-hooks.yaml, devreliab/, ...) goes in.
-NOT_PACKAGED = ("tests", "docs", "benchmarks", "fixtures", "scripts", ".ci")
+# .pre-commit-hooks.yaml, devreliab/, fixtures/ — the wheel carries fixtures/example for `devreliab demo` —
+# ...) goes in.
+NOT_PACKAGED = ("tests", "docs", "benchmarks", "scripts", ".ci")
 
 BUILD_TIMEOUT = 600  # creating the hook environment: a virtualenv and a pip install of devreliab
 RUN_TIMEOUT = 120  # one pre-commit or git command once the environment exists
