@@ -9,7 +9,6 @@ malformed is moved aside (``state.db.corrupt-<time>``) and rebuilt with a warnin
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import sqlite3
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from ._errors import StateStoreError
+from ._flock import exclusive
 
 log = logging.getLogger("devreliab.store")
 
@@ -54,6 +54,8 @@ SCHEMA: Final[tuple[str, ...]] = (
         used REAL NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS vfs_blobs_used ON vfs_blobs(used)",
+    # `client` in the journal and the conflicts names who wrote: the MCP client's clientInfo.name and its
+    # server's process id, "claude-code (pid 1234)" (devreliab/mcp/_state.py); else Workspace(client_id=...)
     """CREATE TABLE IF NOT EXISTS vfs_journal (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         path TEXT NOT NULL,
@@ -148,6 +150,16 @@ class StateStore:
         return conn
 
     def _open_checked(self) -> None:
+        """Open the store, creating it and its tables if missing, one process at a time.
+
+        On a fresh workspace several processes create the file, switch it to WAL and create the tables at
+        once; SQLite answers some of them "database is locked" without waiting on the busy timeout (changing
+        the journal mode takes an exclusive lock that is not retried), so creating is serialised by an flock
+        on ``open.lock`` (a file of its own: opening and closing ``state.db`` would drop SQLite's locks)."""
+        with exclusive(self.dir / "open.lock", optional=True):
+            self._open_once()
+
+    def _open_once(self) -> None:
         for attempt in range(2):
             try:
                 # Damage is detected through SQLite only: reading the file with open()/close() ourselves would
@@ -175,26 +187,22 @@ class StateStore:
         prove damage — busy, locked, I/O, disk full — never lead to a rebuild: other processes may be using
         the file, and moving it aside would split the workspace's state in two.
         """
-        with self._lock, open(self.dir / "rebuild.lock", "a+") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                if not self._damaged():
-                    self._drop_connections()
-                    return
-                stamp = time.strftime("%Y%m%dT%H%M%S")
-                log.warning("state store %s is damaged (%s); moving it aside and rebuilding", self.path, reason)
+        with self._lock, exclusive(self.dir / "rebuild.lock"):
+            if not self._damaged():
                 self._drop_connections()
-                for suffix in ("", "-wal", "-shm"):
-                    src = Path(str(self.path) + suffix)
-                    if src.exists():
-                        with contextlib.suppress(OSError):
-                            os.replace(src, Path(f"{self.path}.corrupt-{stamp}{suffix}"))
-                conn = self._new_connection()
-                with contextlib.closing(conn):
-                    for statement in SCHEMA:
-                        conn.execute(statement)
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
+                return
+            stamp = time.strftime("%Y%m%dT%H%M%S")
+            log.warning("state store %s is damaged (%s); moving it aside and rebuilding", self.path, reason)
+            self._drop_connections()
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(str(self.path) + suffix)
+                if src.exists():
+                    with contextlib.suppress(OSError):
+                        os.replace(src, Path(f"{self.path}.corrupt-{stamp}{suffix}"))
+            conn = self._new_connection()
+            with contextlib.closing(conn):
+                for statement in SCHEMA:
+                    conn.execute(statement)
 
     def _damaged(self, attempts: int = 3) -> bool:
         """True only when the file is definitely not a usable database, checked ``attempts`` times."""

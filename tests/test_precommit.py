@@ -35,8 +35,9 @@ HOOK_ID = "devreliab"
 
 # Top-level directories that are not part of the installed package: leaving them out of the snapshot means
 # editing tests or docs does not rebuild the hook environment. Everything else (pyproject.toml, README.md,
-# .pre-commit-hooks.yaml, devreliab/, ...) goes in.
-NOT_PACKAGED = ("tests", "docs", "benchmarks", "fixtures", "scripts", ".ci")
+# .pre-commit-hooks.yaml, devreliab/, fixtures/ — the wheel carries fixtures/example for `devreliab demo` —
+# ...) goes in.
+NOT_PACKAGED = ("tests", "docs", "benchmarks", "scripts", ".ci")
 
 BUILD_TIMEOUT = 600  # creating the hook environment: a virtualenv and a pip install of devreliab
 RUN_TIMEOUT = 120  # one pre-commit or git command once the environment exists
@@ -307,3 +308,18 @@ def test_try_repo_passes_a_clean_file_and_fails_shell_true(project: Project) -> 
     out = bad.stdout + bad.stderr
     assert bad.returncode == 1, out
     assert "app/bad.py:5" in out and "B602" in out
+
+
+def test_the_hook_never_imports_the_repositorys_own_packages(project: Project, tmp_path: Path) -> None:
+    """A repository holding packages named like devreliab's dependencies (and devreliab itself): the hook runs
+    from the repository root, and none of them is imported (each would write a marker and raise)."""
+    for name in ("rich", "mcp", "pydantic", "anyio", "radon", "bandit", "devreliab"):
+        marker = tmp_path / f"IMPORTED-{name}"
+        project.write(f"{name}/__init__.py", f"import pathlib\npathlib.Path({str(marker)!r}).write_text('x')\n"
+                                              f"raise RuntimeError('{name} of the repository was imported')\n")
+    project.write("app/tasks.py", CLEAN)
+    _check(project.git("add", "."))
+    proc = project.pre_commit("run")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Passed" in proc.stdout
+    assert sorted(p.name for p in tmp_path.glob("IMPORTED-*")) == []

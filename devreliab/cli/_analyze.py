@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._common import EXIT_GATE_FAILED, EXIT_OK, positive_int, root_option, use_color
 
 if TYPE_CHECKING:
+    from ..guidance import ProjectAnalysis
+    from ..guidance._model import Violation
     from ._common import Subparsers
 
 
@@ -103,6 +107,11 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_OK
 
+    return _report(result, args)
+
+
+def _report(result: ProjectAnalysis, args: argparse.Namespace) -> int:
+    """Write the report where ``--output`` says; the exit code for the gate."""
     stream = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:
         text = _render(result, args.format, color=use_color(args.color, stream), top=args.top,
@@ -111,7 +120,22 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if args.output:
             stream.close()
+    if not result.gate.passed and (args.output or args.format != "terminal"):
+        print(gate_summary(result.gate.failing, args.output), file=sys.stderr)  # the report says it otherwise
     return EXIT_OK if result.gate.passed else EXIT_GATE_FAILED
+
+
+_KINDS = {"complexity": "complexity", "maintainability": "maintainability", "error": "not analysed"}
+
+
+def gate_summary(failing: Sequence[Violation], output: str | None) -> str:
+    """One line for CI logs when the report itself goes to a file or is machine-readable:
+    ``devreliab: gate failed: 4 violations (2 complexity, 1 maintainability, 1 security); report written to x``."""
+    counts = Counter(_KINDS.get(v.rule, "security") for v in failing)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    where = f"report written to {output}" if output else "report on stdout"
+    noun = "violation" if len(failing) == 1 else "violations"
+    return f"devreliab: gate failed: {len(failing)} {noun} ({kinds}); {where}"
 
 
 def _render(result: object, fmt: str, *, color: bool, top: int, verbose: bool) -> str:

@@ -17,7 +17,8 @@ def add(sub: Subparsers) -> None:
         help="is devreliab healthy on this workspace, and why not",
         description="The health of every devreliab server on the workspace, from the samples they write into its "
         "state store: ok / degraded / failing, reasons with a recommended action each, what is unusual now and "
-        "forecasts. Exit code 0: ok, 1: degraded or failing, 2: usage error.",
+        "forecasts. Exit code 0: ok, or unknown (no server has sampled: nothing to judge), 1: degraded or "
+        "failing, 2: usage error.",
     )
     health.add_argument("--root", metavar="DIR", help="workspace root (default: nearest dir with devreliab.jsonc "
                         "or .git, else the current directory)")
@@ -33,4 +34,4 @@ def run(args: argparse.Namespace) -> int:
 
     health = workspace_health(root)
     print(render_json(health) if args.format == "json" else render_text(health), end="")
-    return EXIT_OK if health.status == "ok" else EXIT_GATE_FAILED
+    return EXIT_OK if health.status in ("ok", "unknown") else EXIT_GATE_FAILED  # unknown: no samples, exit 0

@@ -98,9 +98,13 @@ def analyzer_signature() -> str:
 
 
 class AnalysisCache:
-    def __init__(self, root: Path, config_hash: str, store: StateStore | None = None) -> None:
+    def __init__(self, root: Path, config_hash: str, store: StateStore | None = None, *,
+                 enabled: bool = True) -> None:
+        """``enabled=False``: a cache that neither reads nor writes, and creates no state store."""
         self.prefix = f"{analyzer_signature()}|{FORMAT}|r{ENGINE_REVISION}|{config_hash}|"
-        self.store: StateStore | None
+        self.store: StateStore | None = None
+        if not enabled:
+            return
         try:
             self.store = store if store is not None else StateStore(root)
         except StateStoreError as exc:

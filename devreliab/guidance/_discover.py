@@ -3,44 +3,15 @@ changed (``--changed-since REF``, ``--staged``)."""
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .._errors import DevreliabError, GitError
+from .._policy import WorkspacePolicy
 
 PY_SUFFIXES = (".py", ".pyw")
-
-
-class Excluder:
-    """Matches workspace-relative paths against exclude patterns.
-
-    A pattern without ``/`` (``node_modules``, ``*.egg-info``) matches any single path component; a pattern
-    with ``/`` (``src/generated/*``) matches the whole relative path or a directory prefix of it.
-    """
-
-    def __init__(self, patterns: Sequence[str]) -> None:
-        names = [fnmatch.translate(p.rstrip("/")) for p in patterns if "/" not in p.rstrip("/")]
-        paths = [fnmatch.translate(p.rstrip("/")) for p in patterns if "/" in p.rstrip("/")]
-        self._name = re.compile("|".join(names)) if names else None
-        self._path = re.compile("|".join(paths)) if paths else None
-
-    def name(self, name: str) -> bool:
-        """Does a single component match?"""
-        return bool(self._name and self._name.match(name))
-
-    def path(self, rel: str) -> bool:
-        """Does the relative path, or a directory above it, match a path pattern?"""
-        if self._path is None:
-            return False
-        parts = rel.split("/")
-        return any(self._path.match("/".join(parts[:i])) for i in range(1, len(parts) + 1))
-
-    def excluded(self, rel: str) -> bool:
-        return any(self.name(part) for part in rel.split("/")) or self.path(rel)
 
 
 def relative(root: Path, path: Path) -> str:
@@ -53,7 +24,7 @@ def discover(root: Path, paths: Iterable[Path], excludes: Sequence[str]) -> list
     A path outside the root or missing is a ``DevreliabError`` naming it.
     """
     found: set[str] = set()
-    ex = Excluder(excludes)
+    ex = WorkspacePolicy(excludes)
     for given in paths:
         path = given if given.is_absolute() else Path.cwd() / given
         path = Path(os.path.normpath(path))
@@ -73,7 +44,7 @@ def discover(root: Path, paths: Iterable[Path], excludes: Sequence[str]) -> list
     return sorted(found)
 
 
-def _walk(directory: str, prefix: str, ex: Excluder, found: set[str]) -> None:
+def _walk(directory: str, prefix: str, ex: WorkspacePolicy, found: set[str]) -> None:
     """Python files below ``directory`` (``prefix`` is its workspace-relative path), excluded ones pruned.
 
     os.scandir with plain strings: on a tree like Django's (2,500 directories) pathlib costs more than the
@@ -85,7 +56,7 @@ def _walk(directory: str, prefix: str, ex: Excluder, found: set[str]) -> None:
         return
     for entry in entries:
         name = entry.name
-        if ex.name(name) or ex.path(prefix + name):
+        if ex.entry(name, prefix + name):
             continue
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -128,7 +99,7 @@ def changed_files(root: Path, ref: str | None, staged: bool, excludes: Sequence[
         untracked = git(root, "ls-files", "--others", "--exclude-standard", "-z")
         names = out.split("\0") + untracked.split("\0")
     result = set()
-    ex = Excluder(excludes)
+    ex = WorkspacePolicy(excludes)
     for name in names:
         if name.endswith(PY_SUFFIXES) and not ex.excluded(name):
             result.add(name)

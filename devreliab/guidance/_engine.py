@@ -9,7 +9,7 @@ import stat
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .._config import Config, find_root, load_config
 from ._analyze import analyze_bytes, version_of
@@ -104,7 +104,7 @@ def analyze_path(
     root: str | os.PathLike[str] | None = None,
     config: Config | None = None,
     jobs: int | None = None,
-    use_cache: bool = True,
+    use_cache: bool | Literal["refresh"] = True,
     changed_since: str | None = None,
     staged: bool = False,
     baseline: str | os.PathLike[str] | None = None,
@@ -119,7 +119,9 @@ def analyze_path(
     ``devreliab.jsonc`` or ``.git``). ``changed_since``/``staged`` narrow the run to what git says changed;
     with ``staged`` the staged content is analysed, not the working tree. ``baseline`` (default: the
     config's) accepts recorded problems; ``ratchet`` fails recorded problems that got worse;
-    ``apply_baseline=False`` ignores any baseline (to write a new one).
+    ``apply_baseline=False`` ignores any baseline (to write a new one). ``use_cache=False`` analyses every
+    file and leaves the analysis cache untouched (nothing read, nothing written); ``"refresh"`` analyses every
+    file and stores the results.
     """
     started = time.perf_counter()
     given = [Path(p) for p in (paths or [])]
@@ -147,7 +149,8 @@ def analyze_path(
                     if cfg.hotspots_enabled and is_git_repo(root_path) else None)
 
     thresholds = Thresholds.from_config(cfg)
-    cache = AnalysisCache(root_path, cfg.analysis_hash())  # with use_cache=False: written, not read
+    cache = AnalysisCache(root_path, cfg.analysis_hash(), enabled=use_cache is not False)
+    reading = use_cache is True
 
     # Versions: from the stat index where a file's size, times and inode are unchanged (no read, no hash);
     # otherwise read and hash. Staged content comes from git, never from the index.
@@ -158,7 +161,7 @@ def analyze_path(
             sig = _signature(root_path / name)
             if sig is not None:
                 signatures[name] = sig
-        if use_cache:
+        if reading:
             versions.update(cache.known_versions(signatures))
     errors: dict[str, FileError] = {}
     for name in names:
@@ -175,7 +178,7 @@ def analyze_path(
     files: dict[str, FileAnalysis] = {}
     to_analyse: list[tuple[str, bytes, Thresholds, int]] = []
     path_of = {v: n for n, v in versions.items()}
-    cached = cache.get_many(versions.values(), path_of) if use_cache else {}
+    cached = cache.get_many(versions.values(), path_of) if reading else {}
     for name in names:
         if name in errors:
             files[name] = FileAnalysis(path=name, version="", error=errors[name])

@@ -239,7 +239,7 @@ class UnusualOut(_Out):
 
 
 class HealthResult(_Out):
-    status: Literal["ok", "degraded", "failing"]
+    status: Literal["ok", "degraded", "failing", "unknown"]  # unknown: no samples at all (nothing to judge)
     reasons: list[str] = Field(description="Why the status is not ok (empty when ok).")
     open_conflicts: int | None = None
     state_store: Literal["ok", "unusable"]

@@ -25,6 +25,8 @@ from pydantic import BaseModel
 from devreliab.monitor import PerformanceMonitor
 from devreliab.vfs import Workspace
 
+from ._clients import client_label_of, current_client, named
+
 log = logging.getLogger("devreliab.mcp")
 
 Outcome = Literal["ok", "error", "crash", "protocol_error"]
@@ -108,12 +110,12 @@ class ServerState:
             raise RuntimeError("the workspace is not open")
         session = current_session.get()
         if not self.per_session or session is None:
-            return self.workspace
+            return named(self.workspace)
         with self._sessions_lock:
             found = self._sessions.get(session)
             if found is not None:
                 self._sessions.move_to_end(session)
-                return found
+                return named(found)
             ws = Workspace(self.root, self.workspace.config)
             self._sessions[session] = ws
             evicted = []
@@ -121,7 +123,7 @@ class ServerState:
                 evicted.append(self._sessions.popitem(last=False)[1])
         for old in evicted:  # its background writer stops; its connections go when nothing uses them any more
             old.retire()
-        return ws
+        return named(ws)
 
     def close_sessions(self) -> None:
         with self._sessions_lock:
@@ -178,6 +180,7 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
         name = ctx.params.get("name") if isinstance(ctx.params, dict) else None
         tool = name if isinstance(name, str) else "<invalid>"
         current_session.set(_session_key(ctx))  # the tool's worker thread runs in a copy of this context
+        current_client.set(client_label_of(ctx.session, state.pid))
         started = time.perf_counter()
         refusal = await state.guard(ctx, tool) if state.guard is not None else None
         if refusal is not None:

@@ -44,7 +44,7 @@ class Unusual:
 
 @dataclass
 class Health:
-    status: Status
+    status: Status | Literal["unknown"]  # unknown: no samples at all, nothing to judge (``workspace_health``)
     reasons: list[Reason] = field(default_factory=list)
     unusual: list[Unusual] = field(default_factory=list)
     forecasts: list[str] = field(default_factory=list)

@@ -7,6 +7,7 @@ a reason in the health instead.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sqlite3
@@ -449,7 +450,7 @@ def workspace_health(root: str | os.PathLike[str], *, store: StateStore | None =
         if store is None and open_store:
             if not (Path(root) / STATE_DIR / DB_NAME).exists():  # nothing to judge, and nothing to create
                 notes.append("no state store yet: no devreliab server has run on this workspace")
-                return assess([], [], now, notes=notes)
+                return _unknown(assess([], [], now, notes=notes))
             store = StateStore(Path(root))
         if store is not None:
             rows = _samples.recent(store, now - WINDOW_S)
@@ -459,7 +460,14 @@ def workspace_health(root: str | os.PathLike[str], *, store: StateStore | None =
     finally:
         if own and store is not None:
             store.close()
-    if explain_empty and not rows and problem is None:
+    empty = explain_empty and not rows and problem is None
+    if empty:
         notes.append("no server process has sampled in the last 15 minutes: nothing to judge yet")
-    return assess(rows, procs, now, store_problem=problem, live_crashes=live_crashes, notes=notes,
-                  own_process=own_process, export_problem=export_problem)
+    health = assess(rows, procs, now, store_problem=problem, live_crashes=live_crashes, notes=notes,
+                    own_process=own_process, export_problem=export_problem)
+    return _unknown(health) if empty else health
+
+
+def _unknown(health: Health) -> Health:
+    """No samples: "ok" would claim what nobody measured, so the status is "unknown" (unless a reason says more)."""
+    return dataclasses.replace(health, status="unknown") if health.status == "ok" else health

@@ -1,4 +1,5 @@
-"""Directory listing: breadth first, sorted, respecting .gitignore, hidden names and the config excludes.
+"""Directory listing: breadth first, sorted, respecting .gitignore, hidden names and the workspace policy
+(the config excludes, decided by ``devreliab._policy`` as for search and analysis).
 
 Directories are opened through the sandbox (``O_NOFOLLOW`` from the root) and symlinks are listed, never
 followed, so a listing cannot wander outside the workspace.
@@ -6,19 +7,14 @@ followed, so a listing cannot wander outside the workspace.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import stat
 from collections import deque
 
+from .._policy import WorkspacePolicy
 from ._gitignore import Rule, ignored, read_rules
 from ._paths import ResolvedPath, Sandbox
 from ._results import DirEntry, EntryType, Listing
-
-
-def excluded(name: str, rel: str, patterns: tuple[str, ...]) -> bool:
-    """Config excludes match a name at any depth ("node_modules", "*.egg-info") or a path from the root."""
-    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p.strip("/")) for p in patterns)
 
 
 def _ancestor_rules(sandbox: Sandbox, rp: ResolvedPath) -> list[Rule]:
@@ -53,7 +49,7 @@ def _type(mode: int) -> EntryType:
 
 
 def list_directory(sandbox: Sandbox, rp: ResolvedPath, *, depth: int, include_hidden: bool, max_entries: int,
-                   excludes: tuple[str, ...]) -> Listing:
+                   policy: WorkspacePolicy) -> Listing:
     """Entries under ``rp`` down to ``depth`` levels (1 = direct children)."""
     depth = max(1, depth)
     max_entries = max(0, max_entries)
@@ -71,7 +67,7 @@ def list_directory(sandbox: Sandbox, rp: ResolvedPath, *, depth: int, include_hi
             for item in items:
                 name = item.name
                 rel = "/".join((*parts, name))
-                if (not include_hidden and name.startswith(".")) or excluded(name, rel, excludes):
+                if (not include_hidden and name.startswith(".")) or policy.excluded(rel):
                     continue
                 if not _is_text(name):  # not UTF-8: cannot be named in an answer (nor resolved)
                     continue

@@ -20,6 +20,7 @@ from collections import deque
 from pathlib import Path
 
 from .._errors import WorkspaceError
+from .._policy import WorkspacePolicy
 from ._paths import ResolvedPath, Sandbox
 from ._results import SearchMatch, SearchResult
 
@@ -40,7 +41,7 @@ def rg_binary() -> str:
 
 
 def build_command(rp: ResolvedPath, pattern: str, *, glob: str | None, fixed_strings: bool,
-                  case_sensitive: bool, context_lines: int, excludes: tuple[str, ...],
+                  case_sensitive: bool, context_lines: int, policy: WorkspacePolicy,
                   max_filesize: int) -> list[str]:
     cmd = [rg_binary(), "--no-config", "--no-require-git", "--no-heading", "--with-filename", "--line-number",
            "--column", "--null", "--color", "never", "--no-context-separator", "--max-filesize",
@@ -51,8 +52,10 @@ def build_command(rp: ResolvedPath, pattern: str, *, glob: str | None, fixed_str
         cmd += ["--context", str(context_lines)]
     if glob:
         cmd += ["--glob", glob]
-    for pattern_ in excludes:
-        cmd += ["--glob", "!" + pattern_]
+    # rg prunes with the same patterns (a speed-up: the policy still decides, match by match, in _Collector)
+    for pattern_ in policy.patterns:
+        if pattern_.strip("/"):
+            cmd += ["--glob", "!" + pattern_.rstrip("/")]
     cmd += ["--regexp", pattern]
     if rp.rel != ".":
         cmd += ["--", rp.rel]
@@ -63,7 +66,9 @@ class _Collector:
     """Turns rg's output lines (``path NUL line:column:text`` for matches, ``path NUL line-text`` for context)
     into SearchMatch values, with context lines attached."""
 
-    def __init__(self, context_lines: int, max_results: int) -> None:
+    def __init__(self, context_lines: int, max_results: int, policy: WorkspacePolicy | None = None) -> None:
+        self.policy = policy
+        self.skip = False  # the current path is excluded by the policy
         self.context_lines = context_lines
         self.max_results = max_results
         self.matches: list[SearchMatch] = []
@@ -72,16 +77,22 @@ class _Collector:
         self.last: SearchMatch | None = None
         self.path = b""
 
+    def _enter(self, path: bytes) -> None:
+        """Output of another file starts. A name that is not UTF-8 cannot be named in an answer (nor resolved),
+        and a file the workspace policy excludes is not part of the workspace: both are skipped."""
+        self.path = path
+        self.before.clear()
+        self.last = None
+        self.skip = not _is_text(path) or (self.policy is not None and self.policy.excluded(os.fsdecode(path)))
+
     def feed(self, raw: bytes) -> bool:
         """Take one output line; False once the cap is reached and one more match showed up."""
         path, sep, rest = raw.partition(b"\x00")
         if not sep:
             return True
         if path != self.path:
-            self.path = path
-            self.before.clear()
-            self.last = None
-        if not _is_text(path):  # a name that is not UTF-8 cannot be named in an answer (nor resolved)
+            self._enter(path)
+        if self.skip:  # a name that is not UTF-8 cannot be named in an answer (nor resolved)
             return True
         head = _HEAD.match(rest)
         if head is None:
@@ -167,13 +178,13 @@ def _stream(proc: subprocess.Popen[bytes], collector: _Collector, deadline: floa
 
 def search(sandbox: Sandbox, rp: ResolvedPath, pattern: str, *, glob: str | None, fixed_strings: bool,
            case_sensitive: bool, context_lines: int, max_results: int, timeout: float,
-           excludes: tuple[str, ...], max_filesize: int) -> SearchResult:
+           policy: WorkspacePolicy, max_filesize: int) -> SearchResult:
     """Matches of ``pattern`` under ``rp`` (paths relative to the workspace root)."""
     if "\x00" in pattern:
         raise WorkspaceError("the search pattern contains a null byte")
-    collector = _Collector(max(0, context_lines), max(1, max_results))
+    collector = _Collector(max(0, context_lines), max(1, max_results), policy)
     cmd = build_command(rp, pattern, glob=glob, fixed_strings=fixed_strings, case_sensitive=case_sensitive,
-                        context_lines=collector.context_lines, excludes=excludes, max_filesize=max_filesize)
+                        context_lines=collector.context_lines, policy=policy, max_filesize=max_filesize)
     # stdin is /dev/null: with no path argument rg searches the working directory, never our stdin
     # (which, in an MCP server over stdio, is the protocol stream).
     proc = subprocess.Popen(cmd, cwd=sandbox.root_str, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -33,6 +33,7 @@ from .._errors import (
     VersionRequired,
     WorkspaceError,
 )
+from .._policy import WorkspacePolicy
 from .._store import StateStore
 from ._cache import CacheStats, ContentCache, Entry, Signature
 from ._diff import unified_diff as _diff
@@ -156,6 +157,8 @@ class Workspace:
         self.config = config if config is not None else load_config(self.root)
         self.client_id = client_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._store = StateStore(self.root)
+        # what is part of the workspace (the excludes), for listing, search and the watcher alike
+        self.policy = WorkspacePolicy(self.config.all_excludes)
         versions = self.config.raw.get("versions", {})
         cache = self.config.raw.get("cache", {})
         if versions_max_bytes is None:
@@ -612,7 +615,7 @@ class Workspace:
         """Entries under ``path`` down to ``depth`` levels, respecting .gitignore and the config excludes."""
         rp = self._sandbox.resolve(path)
         return list_directory(self._sandbox, rp, depth=depth, include_hidden=include_hidden,
-                              max_entries=max_entries, excludes=self.config.all_excludes)
+                              max_entries=max_entries, policy=self.policy)
 
     def search(self, pattern: str, *, path: PathArg = ".", glob: str | None = None,
                fixed_strings: bool = False, case_sensitive: bool = True, context_lines: int = 0,
@@ -621,7 +624,7 @@ class Workspace:
         rp = self._sandbox.resolve(path)
         return search(self._sandbox, rp, pattern, glob=glob, fixed_strings=fixed_strings,
                       case_sensitive=case_sensitive, context_lines=context_lines, max_results=max_results,
-                      timeout=timeout, excludes=self.config.all_excludes,
+                      timeout=timeout, policy=self.policy,
                       max_filesize=max(self._max_file, SEARCH_MAX_FILE_BYTES))
 
     # -- cache and watcher --------------------------------------------------------------------------------

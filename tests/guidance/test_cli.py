@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import subprocess
 import sys
+
+import pytest
 
 from tests.conftest import CC9, CC10, FIXTURE, MakeProject, git, run_cli
 
@@ -67,6 +71,17 @@ def test_no_cache_analyses_everything_again(make_project: MakeProject) -> None:
     run_cli("analyze", cwd=root)
     doc = json.loads(run_cli("analyze", "--no-cache", "-f", "json", cwd=root).out)
     assert doc["summary"]["analysed"] == 1
+
+
+def test_no_cache_writes_no_analysis_cache(make_project: MakeProject) -> None:
+    root = make_project({"a.py": CC9})
+    assert run_cli("analyze", "--no-cache", cwd=root).code == 0
+    db = root / ".devreliab" / "state.db"
+    if db.exists():
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            assert conn.execute("SELECT count(*) FROM analysis_cache").fetchone() == (0,)
+    doc = json.loads(run_cli("analyze", "-f", "json", cwd=root).out)
+    assert (doc["summary"]["analysed"], doc["summary"]["cached"]) == (1, 0)
 
 
 def test_changed_since_analyses_only_changed_and_untracked_files(make_project: MakeProject) -> None:
@@ -189,3 +204,30 @@ def test_a_file_written_just_now_is_not_trusted_by_its_stat_signature(make_proje
     db = sqlite3.connect(root / ".devreliab" / "state.db")
     assert list(db.execute("SELECT path FROM analysis_files")) == []
     db.close()
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "json", "codeclimate"])
+def test_a_failing_gate_with_the_report_in_a_file_prints_a_one_line_summary_on_stderr(
+        make_project: MakeProject, fmt: str) -> None:
+    root = make_project({"a.py": CC10, "b.py": "import subprocess\nsubprocess.call(input(), shell=True)\n"})
+    run = run_cli("analyze", "--format", fmt, "-o", "x.out", cwd=root)
+    assert run.code == 1 and run.out == ""
+    assert run.err == "devreliab: gate failed: 2 violations (1 complexity, 1 security); report written to x.out\n"
+    assert (root / "x.out").stat().st_size > 0
+
+
+def test_a_passing_gate_with_the_report_in_a_file_prints_nothing(make_project: MakeProject) -> None:
+    root = make_project({"a.py": CC9})
+    run = run_cli("analyze", "--format", "sarif", "-o", "x.sarif", cwd=root)
+    assert (run.code, run.out, run.err) == (0, "", "")
+
+
+def test_the_terminal_report_names_each_rule_once_drops_the_mi_rank_and_explains_the_scores() -> None:
+    out = run_cli("analyze", "--no-cache", str(FIXTURE), cwd=FIXTURE.parent).out
+    failures = out.split("What to fix first")[0]
+    assert "shop/deploy.py:14  B602 subprocess_popen_with_shell_equals_true: subprocess call" in failures
+    assert failures.count("B602") == 1 and failures.count("B324") == 1
+    mi_line = next(line for line in failures.splitlines() if "maintainability index" in line)
+    assert "rank" not in mi_line and mi_line.endswith("the gate requires above 50")
+    advice = out.split("What to fix first\n")[1].split("\n\n")[0].splitlines()
+    assert advice[-1].strip().startswith("score = expected effect") and "÷ effort" in advice[-1]

@@ -61,8 +61,8 @@ def test_concurrent_project_runs_store_only_the_sequential_results_in_the_cache(
     equal a sequential run's."""
     config = load_config(project)
 
-    def work(name: str) -> FileAnalysis:  # use_cache=False: analysed every time, and written to the cache
-        (result,) = analyze_path([project / name], root=project, config=config, jobs=1, use_cache=False).files
+    def work(name: str) -> FileAnalysis:  # "refresh": analysed every time, and written to the cache
+        (result,) = analyze_path([project / name], root=project, config=config, jobs=1, use_cache="refresh").files
         return result
 
     expected = {name: work(name) for name in CONCURRENCY_FILES}

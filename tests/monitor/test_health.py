@@ -86,13 +86,22 @@ async def test_the_health_tool_and_resource_answer_the_monitors_judgement(root: 
     assert "tool.search.calls" in metrics["anomaly_rates"]
 
 
-def test_the_health_command_says_ok_and_why_there_is_nothing_to_judge_before_any_server_ran(
+def test_the_health_command_says_unknown_and_why_there_is_nothing_to_judge_before_any_server_ran(
         root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["health", "--root", str(root)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("devreliab health: ok (0 server process(es) sampling)")
+    assert out.startswith("devreliab health: unknown (0 server process(es) sampling)")
     assert "no devreliab server has run on this workspace" in out
     assert not (root / ".devreliab").exists()  # asking does not create a state store
+
+
+def test_the_health_command_says_unknown_when_the_store_holds_no_samples(
+        root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Workspace(root).close()  # a state store, but no server ever sampled into it
+    assert main(["health", "--root", str(root), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "unknown" and data["processes"] == 0 and data["reasons"] == []
+    assert "nothing to judge yet" in " ".join(data["notes"])
 
 
 def test_the_health_command_judges_samples_written_by_a_server(root: Path, capsys: pytest.CaptureFixture[str]

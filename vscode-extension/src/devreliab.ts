@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { INSTALL_ACTION, installStep } from "./common/install";
 import { COMMANDS, CONFIG_SECTION, CONFLICT_SCHEME, cweUrl, INSTALL_HINT, SERVER_NAME, VIEWS } from "./common/constants";
 import { createLogger, errorMessage, type Logger } from "./common/logger";
 import { DevreliabClient, RESOURCES } from "./common/mcpClient";
@@ -216,8 +217,8 @@ export class Devreliab implements vscode.Disposable {
     }
     const resolution = resolveServerCommand(this.settings, root);
     if (!resolution.ok) {
-      void this.log.showErrorOnce(resolution.message, "Open Settings").then((choice) => {
-        if (choice === "Open Settings") void api.executeCommand("workbench.action.openSettings", "devreliab.");
+      this.offerInstall(root, resolution.message, "Open Settings", () => {
+        void api.executeCommand("workbench.action.openSettings", "devreliab.");
       });
       throw new Error(resolution.message);
     }
@@ -241,13 +242,36 @@ export class Devreliab implements vscode.Disposable {
       const stderr = this.lastStderr.trim();
       const missing = looksLikeMissingPackage(stderr);
       const message = missing
-        ? `devreliab is not installed in ${spec.command}. Install it with \`${INSTALL_HINT}\` or set devreliab.interpreter / devreliab.serverCommand.`
+        ? `devreliab is not installed in ${spec.command}. Install it with ${INSTALL_HINT} or set devreliab.interpreter / devreliab.serverCommand.`
         : `${SERVER_NAME} server failed to start: ${errorMessage(error)}${stderr ? ` — ${stderr.split("\n").slice(-1)[0]}` : ""}`;
-      void this.log.showErrorOnce(message, "Show Log").then((choice) => {
-        if (choice === "Show Log") void api.executeCommand(COMMANDS.showLog);
-      });
+      const showLog = () => void api.executeCommand(COMMANDS.showLog);
+      if (missing) {
+        this.offerInstall(root, message, "Show Log", showLog);
+      } else {
+        void this.log.showErrorOnce(message, "Show Log").then((choice) => {
+          if (choice === "Show Log") showLog();
+        });
+      }
       throw new Error(message);
     }
+  }
+
+  /** Show a "not installed" error with the install action (see common/install.ts) and one other action. */
+  private offerInstall(root: string, message: string, other: string, onOther: () => void): void {
+    void this.log.showErrorOnce(message, INSTALL_ACTION, other).then((choice) => {
+      if (choice === other) {
+        onOther();
+      } else if (choice === INSTALL_ACTION) {
+        const step = installStep(root, this.settings.installSource);
+        if (step.kind === "openSetting") {
+          void api.executeCommand("workbench.action.openSettings", step.setting);
+          return;
+        }
+        this.log.info(`installing: ${step.command}`);
+        api.runInTerminal("devreliab install", root, step.command);
+        void api.showInformationMessage("devreliab: installing into .venv in the terminal; run DevReliab: Restart Server when it has finished.");
+      }
+    });
   }
 
   private async startServer(): Promise<void> {

@@ -44,6 +44,13 @@ export function showQuickPick<T extends vscode.QuickPickItem>(items: T[], option
   return vscode.window.showQuickPick(items, options);
 }
 
+/** Run a shell command line in a new terminal the user sees (for installs the user asked for). */
+export function runInTerminal(name: string, cwd: string, commandLine: string): void {
+  const terminal = vscode.window.createTerminal({ name, cwd });
+  terminal.show();
+  terminal.sendText(commandLine);
+}
+
 export function openExternal(url: string): Thenable<boolean> {
   return vscode.env.openExternal(vscode.Uri.parse(url));
 }

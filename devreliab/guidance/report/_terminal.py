@@ -39,6 +39,17 @@ def _rank_colour(rank: str | None) -> str:
     return {"A": "green", "B": "green", "C": "yellow", "D": "yellow"}.get(rank or "", "red")
 
 
+LEGEND = ("  score = expected effect (0–1, the share of the problem a fix removes) ÷ effort (1 a one-line change … "
+          "5 a redesign), best first; CC cyclomatic complexity, MI maintainability index (0–100)")
+
+
+def _rule_and_message(v: Violation, rule: str) -> str:
+    """The rule id once: a security finding's message already starts with it (``B602 subprocess_popen_…``)."""
+    if v.message.startswith(v.rule + " "):
+        return f"{rule} {v.message[len(v.rule) + 1:]}"
+    return f"{rule}  {v.message}"
+
+
 def _recommendations(files: Iterable[FileAnalysis], failing: set[tuple[str, str, str]]
                      ) -> list[tuple[FileAnalysis, Recommendation]]:
     """Advice for what fails the gate first (with a baseline, that is what is new), then the rest."""
@@ -59,7 +70,7 @@ def render(result: ProjectAnalysis, *, color: bool = False, top: int = 10, verbo
         shown = sorted(gate.failing, key=_violation_order)
         for v in shown if verbose else shown[: max(top * 3, 30)]:
             colour = "red" if v.rule in ("error",) or v.rule.startswith("B") or v.rule == "complexity" else "yellow"
-            out.append(f"  {s(f'{v.path}:{v.line}', 'bold')}  {s(v.rule, colour)}  {v.message}")
+            out.append(f"  {s(f'{v.path}:{v.line}', 'bold')}  {_rule_and_message(v, s(v.rule, colour))}")
         if not verbose and len(shown) > max(top * 3, 30):
             out.append(s(f"  … and {len(shown) - max(top * 3, 30)} more (--verbose shows all, "
                          "--format json has everything)", "dim"))
@@ -82,6 +93,7 @@ def render(result: ProjectAnalysis, *, color: bool = False, top: int = 10, verbo
                         out.append("      " + s(line, "cyan"))
         if len(recs) > top:
             out.append(s(f"  … {len(recs) - top} more recommendations (--top N, or --format json)", "dim"))
+        out.append(s(LEGEND, "dim"))
         out.append("")
 
     if result.hotspots:

@@ -5,7 +5,8 @@ export const SERVER_NAME = "devreliab";
 export const CONFIG_SECTION = "devreliab";
 export const DIAGNOSTIC_SOURCE = "devreliab";
 export const OUTPUT_CHANNEL = "DevReliab";
-export const INSTALL_HINT = "pip install devreliab";
+/** How to install devreliab, for messages: devreliab is not on PyPI, so from a clone or a wheel built from one. */
+export const INSTALL_HINT = "`pip install /path/to/devreliab` (a clone) or `pip install devreliab-VERSION-py3-none-any.whl` (a built wheel)";
 
 export const VIEW_CONTAINER = "devreliab";
 export const VIEWS = {

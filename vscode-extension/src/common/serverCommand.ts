@@ -1,7 +1,7 @@
 // Which command starts `devreliab serve` for a workspace folder.
 //
 // Order: the `devreliab.serverCommand` setting, the `devreliab.interpreter` setting, `devreliab` on PATH, the
-// workspace's `.venv` interpreter (`python -m devreliab`). When none is there, a message with the install hint.
+// workspace's `.venv` interpreter (`python -P -m devreliab`). When none is there, a message with the install hint.
 
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import * as path from "node:path";
@@ -71,9 +71,16 @@ function serveArgs(root: string): string[] {
   return ["serve", "--root", root];
 }
 
+/**
+ * `python -P -m devreliab`: `-m` alone would put the current directory (the workspace) first on sys.path, so a
+ * workspace's own `rich/`, `mcp/` or `pydantic/` would be imported, and run, inside the server. `-P` (Python 3.11+,
+ * which devreliab requires) leaves it off.
+ */
+const PYTHON_MODULE = ["-P", "-m", "devreliab"];
+
 export function notFoundMessage(root: string, tried: string): string {
   return (
-    `devreliab was not found (${tried}). Install it with \`${INSTALL_HINT}\` — into the workspace's .venv or ` +
+    `devreliab was not found (${tried}). Install it with ${INSTALL_HINT} — into the workspace's .venv or ` +
     `an environment on PATH — or point the setting devreliab.serverCommand or devreliab.interpreter at it. ` +
     `Workspace: ${root}`
   );
@@ -93,7 +100,7 @@ export function resolveServerCommand(settings: Settings, root: string, probes: P
     if (!python) {
       return { ok: false, message: notFoundMessage(root, `devreliab.interpreter: '${settings.interpreter}' is not an executable`) };
     }
-    return { ok: true, spec: { command: python, args: ["-m", "devreliab", ...serveArgs(root)], cwd: root, origin: "interpreter" } };
+    return { ok: true, spec: { command: python, args: [...PYTHON_MODULE, ...serveArgs(root)], cwd: root, origin: "interpreter" } };
   }
   const onPath = probes.which("devreliab");
   if (onPath) {
@@ -101,7 +108,7 @@ export function resolveServerCommand(settings: Settings, root: string, probes: P
   }
   const python = venvPython(root, probes.platform);
   if (probes.isExecutable(python)) {
-    return { ok: true, spec: { command: python, args: ["-m", "devreliab", ...serveArgs(root)], cwd: root, origin: "venv" } };
+    return { ok: true, spec: { command: python, args: [...PYTHON_MODULE, ...serveArgs(root)], cwd: root, origin: "venv" } };
   }
   return { ok: false, message: notFoundMessage(root, `not on PATH, and no ${path.relative(root, python)} in the workspace`) };
 }

@@ -11,6 +11,8 @@ export interface Settings {
   healthRefreshSeconds: number;
   dashboardUrl: string;
   registerMcpServer: boolean;
+  /** a devreliab clone or built wheel the "Install into .venv" action installs from (relative: to the folder). */
+  installSource: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -22,6 +24,7 @@ export const DEFAULT_SETTINGS: Settings = {
   healthRefreshSeconds: 10,
   dashboardUrl: "",
   registerMcpServer: true,
+  installSource: "",
 };
 
 /** What `vscode.workspace.getConfiguration("devreliab")` offers; a plain object in tests. */
@@ -66,6 +69,7 @@ export function readSettings(config: ConfigurationLike): Settings {
     healthRefreshSeconds: int(config.get("healthRefreshSeconds"), d.healthRefreshSeconds, 2, 3600),
     dashboardUrl: str(config.get("dashboardUrl"), d.dashboardUrl),
     registerMcpServer: bool(config.get("registerMcpServer"), d.registerMcpServer),
+    installSource: str(config.get("installSource"), d.installSource),
   };
 }
 

@@ -13,8 +13,8 @@ describe("mcpDefinitions", () => {
   it("offers one stdio server per folder where devreliab is found, and logs the others", () => {
     const logged: string[] = [];
     const defs = mcpDefinitions([{ name: "a", path: "/a" }, { name: "b", path: "/b" }], DEFAULT_SETTINGS, probes, (m) => logged.push(m));
-    expect(defs).toEqual([{ label: "devreliab (a)", command: "/a/.venv/bin/python", args: ["-m", "devreliab", "serve", "--root", "/a"], cwd: "/a" }]);
-    expect(logged[0]).toContain("pip install devreliab");
+    expect(defs).toEqual([{ label: "devreliab (a)", command: "/a/.venv/bin/python", args: ["-P", "-m", "devreliab", "serve", "--root", "/a"], cwd: "/a" }]);
+    expect(logged[0]).toContain("pip install /path/to/devreliab");
   });
 
   it("names a single folder's server plainly", () => {

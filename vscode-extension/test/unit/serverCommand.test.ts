@@ -20,7 +20,7 @@ describe("resolveServerCommand", () => {
 
   it("falls back to the workspace's .venv interpreter with -m devreliab", () => {
     const r = resolveServerCommand(DEFAULT_SETTINGS, root, probes(["/ws/.venv/bin/python"]));
-    expect(r.ok && r.spec).toMatchObject({ command: "/ws/.venv/bin/python", args: ["-m", "devreliab", "serve", "--root", "/ws"], origin: "venv" });
+    expect(r.ok && r.spec).toMatchObject({ command: "/ws/.venv/bin/python", args: ["-P", "-m", "devreliab", "serve", "--root", "/ws"], origin: "venv" });
   });
 
   it("prefers the serverCommand setting, then the interpreter setting, over PATH", () => {
@@ -28,13 +28,13 @@ describe("resolveServerCommand", () => {
     const bySetting = resolveServerCommand({ ...DEFAULT_SETTINGS, serverCommand: ["/opt/dv", "--quiet"], interpreter: "/usr/bin/python3" }, root, p);
     expect(bySetting.ok && bySetting.spec).toMatchObject({ command: "/opt/dv", args: ["--quiet", "serve", "--root", "/ws"], origin: "serverCommand" });
     const byInterpreter = resolveServerCommand({ ...DEFAULT_SETTINGS, interpreter: "/usr/bin/python3" }, root, p);
-    expect(byInterpreter.ok && byInterpreter.spec).toMatchObject({ command: "/usr/bin/python3", args: ["-m", "devreliab", "serve", "--root", "/ws"], origin: "interpreter" });
+    expect(byInterpreter.ok && byInterpreter.spec).toMatchObject({ command: "/usr/bin/python3", args: ["-P", "-m", "devreliab", "serve", "--root", "/ws"], origin: "interpreter" });
   });
 
   it("explains how to install devreliab when nothing is found", () => {
     const r = resolveServerCommand(DEFAULT_SETTINGS, root, probes([]));
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.message).toContain("pip install devreliab");
+    expect(!r.ok && r.message).toContain("pip install /path/to/devreliab");
     expect(!r.ok && r.message).toContain(".venv/bin/python");
   });
 

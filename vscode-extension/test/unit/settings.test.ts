@@ -19,6 +19,7 @@ describe("readSettings", () => {
         healthRefreshSeconds: 0,
         dashboardUrl: "http://127.0.0.1:8766/",
         registerMcpServer: false,
+        installSource: " ../devreliab ",
       }),
     );
     expect(s).toEqual({
@@ -30,6 +31,7 @@ describe("readSettings", () => {
       healthRefreshSeconds: 2,
       dashboardUrl: "http://127.0.0.1:8766/",
       registerMcpServer: false,
+      installSource: "../devreliab",
     });
   });
 
