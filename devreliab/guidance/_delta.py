@@ -11,7 +11,7 @@ from .._config import Config
 from .._store import StateStore
 from ._analyze import analyze_bytes, version_of
 from ._cache import AnalysisCache
-from ._engine import FileAnalysis
+from ._model import FileAnalysis
 from ._thresholds import Thresholds
 
 MAX_GUIDANCE_LINES = 8

@@ -10,7 +10,7 @@ stdin ``{session_id, transcript_path, cwd, permission_mode, hook_event_name, too
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ._agent import Adapter, changes_of, dumps, text_field
 from ._events import Change, Event, Kind, Outcome, Reply
@@ -23,7 +23,7 @@ EVENTS = {"PreToolUse": "pre", "PostToolUse": "post"}
 class ClaudeCode(Adapter):
     name = "claude-code"
     docs = "https://code.claude.com/docs/en/hooks"
-    tools: dict[str, Kind] = {"Read": "read", "Write": "write", "Edit": "edit", "MultiEdit": "edit"}
+    tools: ClassVar[dict[str, Kind]] = {"Read": "read", "Write": "write", "Edit": "edit", "MultiEdit": "edit"}
 
     def parse(self, payload: dict[str, Any]) -> Event:
         name, tool = payload.get("hook_event_name"), payload.get("tool_name")

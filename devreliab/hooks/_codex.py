@@ -12,7 +12,7 @@ hook then denies the tool call and says so), since rebuilding a patch that appli
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ._claude import ClaudeCode
 from ._events import Event, Kind
@@ -21,7 +21,7 @@ from ._events import Event, Kind
 class Codex(ClaudeCode):
     name = "codex"
     docs = "https://developers.openai.com/codex/hooks"
-    tools: dict[str, Kind] = {"apply_patch": "patch"}
+    tools: ClassVar[dict[str, Kind]] = {"apply_patch": "patch"}
 
     def patch_of(self, tool: str, tool_input: dict[str, Any]) -> str | None:
         command = tool_input.get("command")

@@ -236,7 +236,7 @@ class HookCore:
         if disk.data is None:
             return Outcome()  # a new file (or one too large to merge): nothing to lose here
         base = self._base(rp, disk)
-        if base == disk.version:
+        if base is not None and base == disk.version:
             self.sessions.remember(rp.rel, base, disk.data)
             return Outcome()
         try:

@@ -56,8 +56,9 @@ class Outcome:
 
     ``pass``: no objection (the agent's own permission flow goes on). ``deny``: the tool must not run (pre) or
     the model must be told (post); ``reason`` says why and what to do. ``rewrite``: run the tool with
-    ``updated_input`` (made by the adapter), which leaves the merged text in ``Event.path``. ``done``: devreliab wrote the result itself; the tool must not run, and
-    ``reason`` tells the model so. ``context`` is extra text for the model in every case.
+    ``updated_input`` (made by the adapter), which leaves the merged text in ``Event.path``. ``done``: devreliab
+    wrote the result itself; the tool must not run, and ``reason`` tells the model so. ``context`` is extra text
+    for the model in every case.
     """
 
     verdict: Verdict = "pass"

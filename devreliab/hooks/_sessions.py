@@ -82,7 +82,8 @@ class Sessions:
         """Journal rows of ``path`` written by other clients after journal id ``mark``, oldest first."""
         rows = self.versions._run(lambda conn: conn.execute(
             "SELECT id, client, before, after, time FROM vfs_journal WHERE path = ? AND id > ? "
-            "AND substr(client, 1, ?) != ? ORDER BY id", (path, mark, len(self.client) + 1, self.client + ":")).fetchall(),
+            "AND substr(client, 1, ?) != ? ORDER BY id",
+            (path, mark, len(self.client) + 1, self.client + ":")).fetchall(),
             write=False)
         return [JournalEntry(int(r[0]), r[1], r[2], r[3], float(r[4])) for r in rows]
 

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from devreliab.guidance import FileAnalysis, GateResult, ProjectAnalysis
 from devreliab.guidance._delta import MAX_GUIDANCE_LINES, analyse, write_guidance
 
-__all__ = ["MAX_GUIDANCE_LINES", "analyse", "write_guidance"]  # moved to devreliab.guidance._delta; kept here for the tools
-
 from ._models import FindingOut, FunctionMetric, GateOut, RecommendationOut
+
+# guidance on write moved to devreliab.guidance._delta (the hooks use it too); the tools still find it here
+__all__ = ["MAX_GUIDANCE_LINES", "analyse", "write_guidance"]
 
 MAX_GATE_LINES = 20
 
