@@ -11,6 +11,9 @@ from ..hooks import AGENTS
 from ._common import EXIT_GATE_FAILED, EXIT_OK, root_option
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..hooks._setup import Change
     from ._common import Subparsers
 
 
@@ -32,7 +35,7 @@ def add(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..hooks._setup import apply, detected, plan
+    from ..hooks._setup import detected, plan
 
     if bool(args.agent) == bool(args.all):
         raise DevreliabError("name one AGENT or give --all")
@@ -42,19 +45,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"no agent found for {root} (no .claude, .codex, .gemini, .github/hooks, .vscode or .cursor there, "
               "and none of their commands on PATH); name one: devreliab setup AGENT")
         return EXIT_OK
-    missing = 0
-    for agent in agents:
-        for change in plan(agent, root):
-            rel = os.path.relpath(change.path, root)
-            if not change.changed:
-                print(f"{agent}: {rel} is up to date")
-                continue
-            missing += 1
-            if args.dry_run:
-                print(change.diff(root), end="")
-            elif args.check:
-                print(f"{agent}: {rel} is missing devreliab's entries (devreliab setup {agent} adds them)")
-            else:
-                apply(change)
-                print(f"{agent}: wrote {rel}")
+    missing = sum(_handle(change, agent, args, root) for agent in agents for change in plan(agent, root))
     return EXIT_GATE_FAILED if args.check and missing else EXIT_OK
+
+
+def _handle(change: Change, agent: str, args: argparse.Namespace, root: Path) -> bool:
+    """Show, check or write one file; whether it needed a change."""
+    from ..hooks._setup import apply
+
+    rel = os.path.relpath(change.path, root)
+    if not change.changed:
+        print(f"{agent}: {rel} is up to date")
+        return False
+    if args.dry_run:
+        print(change.diff(root), end="")
+    elif args.check:
+        print(f"{agent}: {rel} is missing devreliab's entries (devreliab setup {agent} adds them)")
+    else:
+        apply(change)
+        print(f"{agent}: wrote {rel}")
+    return True

@@ -25,6 +25,16 @@ class Adapter:
         """The tool input that leaves ``merged`` in the file; None: this agent cannot rewrite it."""
         return None
 
+    def tool_call(self, payload: dict[str, Any], events: dict[str, str]) -> tuple[str, str, dict[str, Any], str]:
+        """(phase, tool, tool input, session) of a snake_case tool payload (Claude Code, Codex, Gemini CLI)."""
+        name, tool = payload.get("hook_event_name"), payload.get("tool_name")
+        tool_input, session = payload.get("tool_input"), payload.get("session_id")
+        if name not in events:
+            raise self.unknown(f"hook_event_name {name!r} is not {' or '.join(events)}")
+        if not (isinstance(tool, str) and isinstance(tool_input, dict) and isinstance(session, str)):
+            raise self.unknown("session_id, tool_name and tool_input (an object) are required")
+        return events[str(name)], tool, tool_input, session
+
     def unknown(self, what: str) -> UnknownPayload:
         return UnknownPayload(f"devreliab hook {self.name}: {what}; expected the payload documented at {self.docs}")
 

@@ -20,29 +20,27 @@ AUTO_APPROVE = ("acceptEdits", "bypassPermissions", "dontAsk")
 EVENTS = {"PreToolUse": "pre", "PostToolUse": "post"}
 
 
+def _changes(tool: str, tool_input: dict[str, Any]) -> tuple[Change, ...]:
+    if tool == "Edit":
+        return changes_of([tool_input], "old_string", "new_string")
+    if tool == "MultiEdit":
+        return changes_of(tool_input.get("edits"), "old_string", "new_string")
+    return ()
+
+
 class ClaudeCode(Adapter):
     name = "claude-code"
     docs = "https://code.claude.com/docs/en/hooks"
     tools: ClassVar[dict[str, Kind]] = {"Read": "read", "Write": "write", "Edit": "edit", "MultiEdit": "edit"}
 
     def parse(self, payload: dict[str, Any]) -> Event:
-        name, tool = payload.get("hook_event_name"), payload.get("tool_name")
-        tool_input, session = payload.get("tool_input"), payload.get("session_id")
-        if name not in EVENTS:
-            raise self.unknown(f"hook_event_name {name!r} is not PreToolUse or PostToolUse")
-        if not isinstance(tool, str) or not isinstance(tool_input, dict) or not isinstance(session, str):
-            raise self.unknown("session_id, tool_name and tool_input (an object) are required")
+        phase, tool, tool_input, session = self.tool_call(payload, EVENTS)
         kind = self.tools.get(tool, "other")
-        changes: tuple[Change, ...] = ()
-        if tool == "Edit":
-            changes = changes_of([tool_input], "old_string", "new_string")
-        elif tool == "MultiEdit":
-            changes = changes_of(tool_input.get("edits"), "old_string", "new_string")
-        return Event(agent=self.name, session=session, phase="pre" if EVENTS[name] == "pre" else "post", kind=kind,
+        return Event(agent=self.name, session=session, phase="pre" if phase == "pre" else "post", kind=kind,
                      cwd=text_field(payload, "cwd") or "", tool=tool, path=text_field(tool_input, "file_path"),
-                     content=text_field(tool_input, "content") if kind == "write" else None, changes=changes,
-                     patch=self.patch_of(tool, tool_input), tool_input=tool_input,
-                     auto_approve=payload.get("permission_mode") in AUTO_APPROVE)
+                     content=text_field(tool_input, "content") if kind == "write" else None,
+                     changes=_changes(tool, tool_input), patch=self.patch_of(tool, tool_input),
+                     tool_input=tool_input, auto_approve=payload.get("permission_mode") in AUTO_APPROVE)
 
     def patch_of(self, tool: str, tool_input: dict[str, Any]) -> str | None:
         return None

@@ -35,6 +35,14 @@ def _args(payload: dict[str, Any]) -> dict[str, Any] | None:
     return args if isinstance(args, dict) else None
 
 
+def _phase_by_fields(payload: dict[str, Any]) -> str:
+    return "post" if "toolResult" in payload or "tool_response" in payload else "pre"
+
+
+def _changes(args: dict[str, Any]) -> tuple[Change, ...]:
+    return changes_of([args], "old_str", "new_str") or changes_of([args], "oldString", "newString")
+
+
 class Copilot(Adapter):
     name = "copilot"
     docs = "https://docs.github.com/en/copilot/reference/hooks-configuration"
@@ -44,16 +52,13 @@ class Copilot(Adapter):
         if tool is None or args is None:
             raise self.unknown("toolName and toolArgs (an object or a JSON object as text) are required")
         name = text_field(payload, "hookEventName", "hook_event_name")
-        phase = EVENTS.get(name or "", "post" if "toolResult" in payload or "tool_response" in payload else "pre")
-        session = text_field(payload, "sessionId", "session_id") or f"ppid{os.getppid()}"
+        phase = EVENTS.get(name or "", _phase_by_fields(payload))
         kind = TOOLS.get(tool, "other")
-        changes: tuple[Change, ...] = ()
-        if kind == "edit":
-            changes = changes_of([args], "old_str", "new_str") or changes_of([args], "oldString", "newString")
-        return Event(agent=self.name, session=session, phase="pre" if phase == "pre" else "post", kind=kind,
-                     cwd=text_field(payload, "cwd") or "", tool=tool, path=text_field(args, "path", "filePath"),
+        return Event(agent=self.name, session=text_field(payload, "sessionId", "session_id") or f"ppid{os.getppid()}",
+                     phase="pre" if phase == "pre" else "post", kind=kind, cwd=text_field(payload, "cwd") or "",
+                     tool=tool, path=text_field(args, "path", "filePath"),
                      content=text_field(args, "file_text", "content") if kind == "write" else None,
-                     changes=changes, tool_input={**args, "_vscode": name is not None})
+                     changes=_changes(args) if kind == "edit" else (), tool_input={**args, "_vscode": name is not None})
 
     def rewrite(self, event: Event, current: str, merged: str) -> dict[str, Any] | None:
         args = {k: v for k, v in event.tool_input.items() if k != "_vscode"}
@@ -73,11 +78,15 @@ class Copilot(Adapter):
         if outcome.context:
             out["additionalContext"] = outcome.context
         if event.tool_input.get("_vscode") and out:
-            spec = {k: v for k, v in out.items() if k != "modifiedArgs"}
-            if outcome.updated_input is not None:
-                spec["updatedInput"] = outcome.updated_input
-            out["hookSpecificOutput"] = {"hookEventName": "PreToolUse" if event.phase == "pre" else "PostToolUse",
-                                         **spec}
+            out["hookSpecificOutput"] = _vscode_form(event, outcome, out)
         if outcome.warning:
             out["systemMessage"] = outcome.warning
         return Reply(stdout=dumps(out))
+
+
+def _vscode_form(event: Event, outcome: Outcome, out: dict[str, Any]) -> dict[str, Any]:
+    """VS Code's agent hooks read Claude Code's ``hookSpecificOutput``."""
+    spec = {k: v for k, v in out.items() if k != "modifiedArgs"}
+    if outcome.updated_input is not None:
+        spec["updatedInput"] = outcome.updated_input
+    return {"hookEventName": "PreToolUse" if event.phase == "pre" else "PostToolUse", **spec}

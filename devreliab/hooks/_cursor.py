@@ -18,6 +18,11 @@ from ._events import Event, Outcome, Reply
 EVENTS = {"beforeReadFile": ("pre", "read"), "afterFileEdit": ("post", "edit")}
 
 
+def _first_root(payload: dict[str, Any]) -> str:
+    roots = payload.get("workspace_roots")
+    return roots[0] if isinstance(roots, list) and roots and isinstance(roots[0], str) else ""
+
+
 class Cursor(Adapter):
     name = "cursor"
     docs = "https://cursor.com/docs/agent/hooks"
@@ -31,11 +36,9 @@ class Cursor(Adapter):
         path = text_field(payload, "file_path")
         if session is None or path is None:
             raise self.unknown(f"{name} needs conversation_id and file_path")
-        roots = payload.get("workspace_roots")
-        cwd = roots[0] if isinstance(roots, list) and roots and isinstance(roots[0], str) else ""
         phase, kind = EVENTS[name]
         return Event(agent=self.name, session=session, phase="pre" if phase == "pre" else "post",
-                     kind="read" if kind == "read" else "edit", cwd=cwd, tool=name, path=path,
+                     kind="read" if kind == "read" else "edit", cwd=_first_root(payload), tool=name, path=path,
                      changes=changes_of(payload.get("edits"), "old_string", "new_string"))
 
     def answer(self, event: Event, outcome: Outcome) -> Reply:

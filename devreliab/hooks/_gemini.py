@@ -14,10 +14,16 @@ from __future__ import annotations
 from typing import Any
 
 from ._agent import Adapter, changes_of, dumps, text_field
-from ._events import Event, Kind, Outcome, Reply
+from ._events import Change, Event, Kind, Outcome, Reply
 
 EVENTS = {"BeforeTool": "pre", "AfterTool": "post"}
 TOOLS: dict[str, Kind] = {"read_file": "read", "write_file": "write", "replace": "edit"}
+
+
+def _changes(tool_input: dict[str, Any]) -> tuple[Change, ...]:
+    expected = tool_input.get("expected_replacements")
+    every = isinstance(expected, int) and expected > 1
+    return changes_of([{**tool_input, "all": every}], "old_string", "new_string", "all")
 
 
 class Gemini(Adapter):
@@ -25,22 +31,13 @@ class Gemini(Adapter):
     docs = "https://geminicli.com/docs/hooks/reference"
 
     def parse(self, payload: dict[str, Any]) -> Event:
-        name, tool = payload.get("hook_event_name"), payload.get("tool_name")
-        tool_input, session = payload.get("tool_input"), payload.get("session_id")
-        if name not in EVENTS:
-            raise self.unknown(f"hook_event_name {name!r} is not BeforeTool or AfterTool")
-        if not isinstance(tool, str) or not isinstance(tool_input, dict) or not isinstance(session, str):
-            raise self.unknown("session_id, tool_name and tool_input (an object) are required")
+        phase, tool, tool_input, session = self.tool_call(payload, EVENTS)
         kind = TOOLS.get(tool, "other")
-        replace_all = isinstance(tool_input.get("expected_replacements"), int) and tool_input[
-            "expected_replacements"] > 1
-        changes = changes_of([{**tool_input, "all": replace_all}], "old_string", "new_string", "all") \
-            if kind == "edit" else ()
-        return Event(agent=self.name, session=session, phase="pre" if EVENTS[name] == "pre" else "post", kind=kind,
+        return Event(agent=self.name, session=session, phase="pre" if phase == "pre" else "post", kind=kind,
                      cwd=text_field(payload, "cwd") or "", tool=tool,
                      path=text_field(tool_input, "file_path", "absolute_path", "path"),
-                     content=text_field(tool_input, "content") if kind == "write" else None, changes=changes,
-                     tool_input=tool_input)
+                     content=text_field(tool_input, "content") if kind == "write" else None,
+                     changes=_changes(tool_input) if kind == "edit" else (), tool_input=tool_input)
 
     def answer(self, event: Event, outcome: Outcome) -> Reply:
         out: dict[str, Any] = {}

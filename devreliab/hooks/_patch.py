@@ -54,25 +54,25 @@ def _body_line(op: FileOp, line: str) -> None:
         if not line.startswith("+"):
             raise EditError(f"apply_patch: a line of Add File {op.path!r} does not start with '+': {line!r}")
         op.content += line[1:] + "\n"
-        return
-    if op.kind == "delete":
+    elif op.kind == "delete":
         raise EditError(f"apply_patch: Delete File {op.path!r} takes no lines, got {line!r}")
-    if line.startswith("*** Move to: "):
+    elif line.startswith("*** Move to: "):
         op.move_to = line[len("*** Move to: "):].strip()
-        return
-    if line.startswith("@@"):
+    elif line.startswith("@@"):
         op.hunks.append(Hunk(anchor=line[2:].strip()))
-        return
-    if line == "*** End of File":
-        return
+    elif line != "*** End of File":
+        _hunk_line(op, line)
+
+
+def _hunk_line(op: FileOp, line: str) -> None:
     if not op.hunks:
         op.hunks.append(Hunk())
     hunk, mark, text = op.hunks[-1], line[:1], line[1:]
     if mark not in (" ", "-", "+", ""):
         raise EditError(f"apply_patch: in Update File {op.path!r}, {line!r} is not a context, '-' or '+' line")
-    if mark in (" ", "-", ""):
+    if mark != "+":
         hunk.old.append(text)
-    if mark in (" ", "+", ""):
+    if mark != "-":
         hunk.new.append(text)
 
 
@@ -107,23 +107,28 @@ def _find(lines: list[str], needle: list[str], start: int) -> int:
     return -1
 
 
+def _apply_hunk(lines: list[str], hunk: Hunk, cursor: int, label: str) -> int:
+    """Apply one hunk at or after ``cursor``; the position after it."""
+    if hunk.anchor:
+        at = _find(lines, [hunk.anchor], cursor)
+        if at < 0:
+            raise EditError(f"{label}: its '@@ {hunk.anchor}' line is not in the file")
+        cursor = at + 1
+    at = _find(lines, hunk.old, cursor) if hunk.old else len(lines)
+    if at < 0:
+        raise EditError(f"{label}: its context and removed lines are not in the file")
+    lines[at:at + len(hunk.old)] = hunk.new
+    return at + len(hunk.new)
+
+
 def apply_update(text: str, op: FileOp) -> str:
     """``text`` with the hunks of an Update File applied; EditError when a hunk's lines are not found."""
     final_newline = text.endswith("\n") or text == ""
     lines = text.split("\n")
-    if final_newline and lines and lines[-1] == "":
+    if final_newline:
         lines.pop()
     cursor = 0
     for number, hunk in enumerate(op.hunks, 1):
-        if hunk.anchor:
-            at = _find(lines, [hunk.anchor], cursor)
-            if at < 0:
-                raise EditError(f"{op.path!r} hunk {number}: its '@@ {hunk.anchor}' line is not in the file")
-            cursor = at + 1
-        at = _find(lines, hunk.old, cursor) if hunk.old else len(lines)
-        if at < 0:
-            raise EditError(f"{op.path!r} hunk {number}: its context and removed lines are not in the file")
-        lines[at:at + len(hunk.old)] = hunk.new
-        cursor = at + len(hunk.new)
+        cursor = _apply_hunk(lines, hunk, cursor, f"{op.path!r} hunk {number}")
     out = "\n".join(lines)
-    return out + "\n" if final_newline and (out or lines) else out
+    return out + "\n" if final_newline and lines else out

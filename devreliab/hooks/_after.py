@@ -1,0 +1,89 @@
+"""After a write: journal it under the session's name, repair a write that raced another client's between the
+two hooks, and the guidance delta for Python."""
+
+from __future__ import annotations
+
+from .._errors import WorkspaceError
+from ..vfs._merge import merge_texts
+from ..vfs._paths import ResolvedPath
+from ._base import CoreBase, Disk, _short
+from ._events import Outcome
+
+
+class AfterWrite(CoreBase):
+    def _after(self, paths: list[str]) -> Outcome:
+        contexts: list[str] = []
+        blocks: list[str] = []
+        for path in paths:
+            rp = self._resolve(path)
+            if rp is None:
+                continue
+            block, context = self._after_one(rp)
+            blocks += [block] if block else []
+            contexts += [context] if context else []
+        if blocks:
+            return Outcome("deny", reason=" ".join(blocks), context="\n".join(contexts))
+        return Outcome(context="\n".join(contexts))
+
+    def _after_one(self, rp: ResolvedPath) -> tuple[str, str]:
+        """Journal what the tool wrote, repair a write that raced another client's; (block reason, context)."""
+        disk = self._disk(rp)
+        if disk.data is None or disk.version is None:
+            return "", ""
+        read = self.sessions.base(rp.rel)
+        before = read.version if read is not None else None
+        theirs, built_on_ours = self._raced(rp.rel, disk.version)
+        if before != disk.version and not built_on_ours:
+            self.sessions.journal(rp.rel, before, disk.version, disk.data, "hook-write")
+        self.sessions.remember(rp.rel, disk.version, disk.data)
+        block, note = self._repair(rp, disk, before, theirs) if theirs and before else ("", "")
+        return (block, note) if block or note else ("", self._guidance(rp.rel, before, disk.data))
+
+    def _raced(self, rel: str, on_disk: str) -> tuple[str | None, bool]:
+        """(the version of another client the tool replaced, or None; whether another client wrote after the
+        tool, on top of its result). Journal rows after the session's mark are writes it never saw."""
+        read = self.sessions.base(rel)
+        if read is None:
+            return None, False
+        ours = read.intended or on_disk
+        others = self.sessions.others_since(rel, read.mark)
+        earlier = [r for r in others if r.before != ours]
+        replaced = earlier[-1].after if earlier else None
+        theirs = replaced if replaced not in (None, on_disk, ours) else None
+        return theirs, any(r.before == ours for r in others)
+
+    def _repair(self, rp: ResolvedPath, disk: Disk, base: str, theirs: str) -> tuple[str, str]:
+        """Another client wrote ``theirs`` between this session's two hooks and the tool replaced it: merge."""
+        try:
+            ours_text = disk.text(rp.given)
+            theirs_text = self._blob_text(theirs, rp.given)
+            outcome = merge_texts(self._blob_text(base, rp.given), theirs_text, ours_text)
+        except WorkspaceError:
+            return "", ""
+        if outcome.clean and outcome.text == ours_text:
+            return "", ""  # the tool's result already holds their change
+        who = self._who(rp.rel, theirs)
+        with self._workspace() as ws:
+            if outcome.clean:
+                result = ws.write(rp.rel, outcome.text, expected_version=disk.version)
+                if result.version is not None:
+                    self.sessions.remember(rp.rel, result.version, None)
+                return "", (f"devreliab: {who} wrote {rp.rel} while your tool ran; both changes were merged "
+                            f"(now version {_short(result.version)}). Read it before your next edit of it.")
+            result = ws.write(rp.rel, theirs_text, expected_version=disk.version)
+        conflict_id = self.versions.add_conflict(rp.rel, base, theirs, self.versions.get_blob(theirs),
+                                                 disk.version or "", disk.data or b"", outcome.text, self.author)
+        if result.version is not None:
+            self.sessions.remember(rp.rel, result.version, None)
+        return (f"{rp.rel}: {who} wrote it while your tool ran and the two changes overlap, so devreliab put "
+                f"their version back and kept yours in conflict {conflict_id} (list_conflicts / show_conflict). "
+                f"Read {rp.rel} again and redo your change on top of theirs."), ""
+
+    def _guidance(self, rel: str, before: str | None, after: bytes) -> str:
+        if not rel.endswith(".py") or not self.config.guidance_on_write:
+            return ""
+        from ..guidance._delta import write_guidance  # lazy: the analysers load only for Python writes
+
+        old = self.versions.get_blob(before) if before else None
+        lines = write_guidance(rel, old, after, self.config, self.store)
+        return "devreliab guidance for this write:\n" + "\n".join(f"- {line}" for line in lines) if lines else ""
