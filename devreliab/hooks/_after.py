@@ -6,11 +6,12 @@ from __future__ import annotations
 from .._errors import WorkspaceError
 from ..vfs._merge import merge_texts
 from ..vfs._paths import ResolvedPath
-from ._base import CoreBase, Disk, _short
+from ._base import Disk, _short
 from ._events import Outcome
+from ._merging import Merging
 
 
-class AfterWrite(CoreBase):
+class AfterWrite(Merging):
     def _after(self, paths: list[str]) -> Outcome:
         contexts: list[str] = []
         blocks: list[str] = []
@@ -32,12 +33,19 @@ class AfterWrite(CoreBase):
             return "", ""
         read = self.sessions.base(rp.rel)
         before = read.version if read is not None else None
-        theirs, built_on_ours = self._raced(rp.rel, disk.version)
-        if before != disk.version and not built_on_ours:
-            self.sessions.journal(rp.rel, before, disk.version, disk.data, "hook-write")
-        self.sessions.remember(rp.rel, disk.version, disk.data)
+        theirs = self._record(rp.rel, disk, before)
         block, note = self._repair(rp, disk, before, theirs) if theirs and before else ("", "")
         return (block, note) if block or note else ("", self._guidance(rp.rel, before, disk.data))
+
+    def _record(self, rel: str, disk: Disk, before: str | None) -> str | None:
+        """Journal the tool's write (unless another client already wrote on top of it) and make it the session's
+        base; the version of another client it replaced, if any."""
+        assert disk.version is not None and disk.data is not None
+        theirs, built_on_ours = self._raced(rel, disk.version)
+        if before != disk.version and not built_on_ours:
+            self.sessions.journal(rel, before, disk.version, disk.data, "hook-write")
+        self.sessions.remember(rel, disk.version, disk.data)
+        return theirs
 
     def _raced(self, rel: str, on_disk: str) -> tuple[str | None, bool]:
         """(the version of another client the tool replaced, or None; whether another client wrote after the

@@ -6,7 +6,6 @@ import difflib
 import json
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +60,11 @@ def put_hooks(hooks: dict[str, Any], event: str, entry: dict[str, Any], agent: s
 
 
 def _load_json(path: Path) -> tuple[str | None, dict[str, Any]]:
+    """The file's text (None when it does not exist) and its object.
+
+    A file that is not strict JSON is refused: with comments (JSONC, as VS Code and Gemini CLI allow) because
+    writing it back would drop them, otherwise because there is nothing safe to merge into.
+    """
     if not path.exists():
         return None, {}
     text = path.read_text(encoding="utf-8")
@@ -79,6 +83,8 @@ def _load_json(path: Path) -> tuple[str | None, dict[str, Any]]:
 
 
 def json_change(path: Path, edit: Callable[[dict[str, Any]], None]) -> Change:
+    """The change ``edit`` makes to the JSON file at ``path``; no change when the content stays the same, whatever
+    the file's formatting (so a second run of setup never rewrites a file)."""
     before, data = _load_json(path)
     original = json.loads(json.dumps(data))
     edit(data)
@@ -88,39 +94,10 @@ def json_change(path: Path, edit: Callable[[dict[str, Any]], None]) -> Change:
 
 
 def section(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data[key]`` as an object, created when missing; a clear error when it is something else."""
     value = data.get(key)
     if value is None:
         value = data[key] = {}
     if not isinstance(value, dict):
         raise SetupError(f"'{key}' must be an object to add devreliab to it (it is {type(value).__name__})")
     return value
-
-
-_TOML_HEADER = re.compile(r"(?m)^\[mcp_servers\.devreliab\]\s*$")
-_TOML_NEXT = re.compile(r"(?m)^\[")
-
-
-def _toml_put(text: str, block: str) -> str:
-    """``text`` with the ``[mcp_servers.devreliab]`` table replaced by ``block`` (appended when missing)."""
-    found = _TOML_HEADER.search(text)
-    if found is None:
-        gap = ("\n" if not text.endswith("\n") else "") + "\n" if text else ""
-        return text + gap + block
-    after = _TOML_NEXT.search(text, found.end())
-    end = after.start() if after else len(text)
-    return text[:found.start()] + block + ("\n" if after else "") + text[end:]
-
-
-def toml_change(path: Path, command: list[str]) -> Change:
-    """``[mcp_servers.devreliab]`` in Codex's config.toml, edited as text so everything else stays as it is."""
-    before = path.read_text(encoding="utf-8") if path.exists() else None
-    try:
-        data = tomllib.loads(before or "")
-    except tomllib.TOMLDecodeError as exc:
-        raise SetupError(f"{path} is not valid TOML ({exc}); fix it, then run setup again") from None
-    want = {"command": command[0], "args": [*command[1:], "serve"]}
-    if data.get("mcp_servers", {}).get("devreliab") == want:
-        return Change(path, before, before or "")
-    block = (f"[mcp_servers.devreliab]\ncommand = {json.dumps(want['command'])}\n"
-             f"args = [{', '.join(json.dumps(a) for a in want['args'])}]\n")
-    return Change(path, before, _toml_put(before or "", block))

@@ -4,12 +4,13 @@ client changed are applied to the session's base and merged, and devreliab write
 from __future__ import annotations
 
 from .._errors import EditError, WorkspaceError
-from ._base import CoreBase, Planned
+from ._base import Planned
 from ._events import Outcome
+from ._merging import Merging
 from ._patch import FileOp, apply_update, parse_patch
 
 
-class PatchFlow(CoreBase):
+class PatchFlow(Merging):
     def _plan_op(self, op: FileOp) -> Planned | None:
         """None when this operation applies to the file as it is (or is not the workspace's business)."""
         rp = self._resolve(op.path)
@@ -43,11 +44,11 @@ class PatchFlow(CoreBase):
         if planned is None:
             return Outcome()
         ops, plans = planned
-        needed = [p for p in plans.values() if p is not None]
-        conflicts = [p.conflict for p in needed if p.conflict]
-        if not needed or conflicts:
-            return Outcome("deny", reason=" ".join(conflicts)) if conflicts else Outcome()
-        if any(op.kind == "delete" or op.move_to for op in ops):
+        needed = _needed(plans)
+        conflicts = " ".join(p.conflict for p in needed)
+        if not needed or conflicts.strip():
+            return Outcome("deny", reason=conflicts.strip()) if conflicts.strip() else Outcome()
+        if _moves_or_deletes(ops):
             return Outcome("deny", reason="devreliab: files of this patch changed since this session saw them ("
                            + ", ".join(p.rel for p in needed) + "); read them again and send the patch again.")
         return self._write_here(self._all_ops(ops, plans), "devreliab: files of this patch had changed since "
@@ -68,3 +69,11 @@ class PatchFlow(CoreBase):
         return out
 
     # -- after a write ------------------------------------------------------------------------------------
+
+
+def _needed(plans: dict[str, Planned | None]) -> list[Planned]:
+    return [p for p in plans.values() if p is not None]
+
+
+def _moves_or_deletes(ops: list[FileOp]) -> bool:
+    return any(op.kind == "delete" or op.move_to for op in ops)

@@ -7,16 +7,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ._files import Change, json_change, put_hooks, section, toml_change
+from ._files import Change, json_change, put_hooks, section
+from ._toml import toml_change
 
 HOOK_TIMEOUT_S = 10
 
 
 def _hook_command(command: list[str], agent: str) -> str:
+    """The shell command line an agent runs for its hook (quoted: the path may hold spaces)."""
     return shlex.join([*command, "hook", agent])
 
 
 def _claude(root: Path, command: list[str]) -> list[Change]:
+    """``.mcp.json`` (the MCP server) and ``.claude/settings.json`` (PreToolUse on Read/Write/Edit/MultiEdit,
+    PostToolUse on Write/Edit/MultiEdit)."""
     hook = {"type": "command", "command": _hook_command(command, "claude-code"), "timeout": HOOK_TIMEOUT_S}
 
     def settings(data: dict[str, Any]) -> None:
@@ -30,6 +34,8 @@ def _claude(root: Path, command: list[str]) -> list[Change]:
 
 
 def _codex(root: Path, command: list[str]) -> list[Change]:
+    """``.codex/config.toml`` (``[mcp_servers.devreliab]``) and ``.codex/hooks.json`` (PreToolUse and
+    PostToolUse on apply_patch). Codex loads a project's ``.codex/`` only once the project is trusted."""
     hook = {"type": "command", "command": _hook_command(command, "codex"), "timeout": HOOK_TIMEOUT_S}
 
     def hooks_json(data: dict[str, Any]) -> None:
@@ -42,6 +48,8 @@ def _codex(root: Path, command: list[str]) -> list[Change]:
 
 
 def _gemini(root: Path, command: list[str]) -> list[Change]:
+    """``.gemini/settings.json``: ``mcpServers.devreliab`` and BeforeTool (read_file, write_file, replace) /
+    AfterTool (write_file, replace) hooks; Gemini's hook timeout is in milliseconds."""
     hook = {"name": "devreliab", "type": "command", "command": _hook_command(command, "gemini"),
             "timeout": HOOK_TIMEOUT_S * 1000}
 
@@ -55,6 +63,8 @@ def _gemini(root: Path, command: list[str]) -> list[Change]:
 
 
 def _copilot(root: Path, command: list[str]) -> list[Change]:
+    """``.vscode/mcp.json`` (VS Code's ``servers``) and ``.github/hooks/devreliab.json`` (preToolUse and
+    postToolUse, read by the Copilot CLI, the cloud agent and VS Code's agent hooks)."""
     hook = {"type": "command", "bash": _hook_command(command, "copilot"), "timeoutSec": HOOK_TIMEOUT_S}
 
     def hooks_file(data: dict[str, Any]) -> None:
@@ -69,6 +79,7 @@ def _copilot(root: Path, command: list[str]) -> list[Change]:
 
 
 def _cursor(root: Path, command: list[str]) -> list[Change]:
+    """``.cursor/mcp.json`` and ``.cursor/hooks.json`` (version 1: beforeReadFile and afterFileEdit)."""
     hook = {"command": _hook_command(command, "cursor")}
 
     def hooks_file(data: dict[str, Any]) -> None:

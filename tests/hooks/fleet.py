@@ -22,7 +22,7 @@ from .conftest import run_hook
 from .payloads import claude
 
 SESSIONS = 8
-ORDER = (0, 4, 1, 5, 2, 6, 3, 7)  # hook and MCP sessions take turns
+ORDER = (0, 4, 1, 5, 2, 6, 3, 7)  # hook and MCP sessions take turns (reversed every other round)
 
 
 @dataclass
@@ -117,7 +117,7 @@ class Fleet:
         for s in range(SESSIONS):
             self._read(s, targets[s])
         winners: dict[str, bool] = {}
-        for s in ORDER:
+        for s in ORDER if r % 2 == 0 else tuple(reversed(ORDER)):
             name, value = targets[s], f"s{s}r{r}"
             header = f"header: s{s}r{r}" if header_round else None
             content = change(self.reads[s], s, value, header)
