@@ -2,7 +2,7 @@
 
 Half the sessions play Claude Code: the harness runs ``devreliab hook claude-code`` before the Read and the Write
 (PreToolUse), applies the tool's effect itself (with ``updatedInput`` when the hook gives one) and runs the
-PostToolUse hook. The other half are MCP clients of real ``devreliab serve`` processes using ``edit_file`` (and
+PostToolUse hook. The other half are MCP SDK clients of real ``devreliab serve`` processes using ``edit_file`` (and
 ``write_file`` in rounds where everyone also changes the shared header line). Every round all sessions read, then
 write one after another, so which writes overlap is known: in a header round the first writer of a file wins and
 every later one must become exactly one conflict record. Without hooks the Claude Code sessions write their stale
@@ -11,14 +11,19 @@ copy and lose other sessions' work; the fleet counts how much.
 
 from __future__ import annotations
 
+import sys
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from mcp import Client, StdioServerParameters
 
 from devreliab import Workspace
-from tests.mcp.conftest import StdioServer
 
-from .conftest import run_hook
+from .conftest import hook_env, run_hook
 from .payloads import claude
 
 SESSIONS = 8
@@ -52,22 +57,45 @@ def value_of(text: str, prefix: str) -> str:
     return next(line for line in text.split("\n") if line.startswith(prefix))
 
 
+class McpSession:
+    """A real ``devreliab serve`` process, spoken to through the MCP SDK's client (run on a blocking portal)."""
+
+    def __init__(self, portal: BlockingPortal, root: Path) -> None:
+        params = StdioServerParameters(command=sys.executable, args=["-m", "devreliab", "serve", "--root", str(root)],
+                                       env=hook_env())
+        self.portal = portal
+        self._cm: AbstractContextManager[Client] = portal.wrap_async_context_manager(
+            Client(params, read_timeout_seconds=60))
+        self.client = self._cm.__enter__()
+
+    def call_tool(self, name: str, **arguments: Any) -> Any:
+        result = self.portal.call(self.client.call_tool, name, arguments)
+        assert not result.is_error, result.content
+        return result
+
+    def close(self) -> None:
+        self._cm.__exit__(None, None, None)
+
+
 class Fleet:
     def __init__(self, root: Path, files: int, hooks: bool) -> None:
         self.root, self.hooks = root, hooks
         self.files = [f"shared{i}.txt" for i in range(files)]
         for name in self.files:
             (root / name).write_text(initial(SESSIONS))
-        self.servers = [StdioServer(root) for _ in range(SESSIONS // 2)]
-        for server in self.servers:
-            server.initialize()
+        self._portal_cm = start_blocking_portal()
+        portal = self._portal_cm.__enter__()
+        self.servers = [McpSession(portal, root) for _ in range(SESSIONS // 2)]
         self.result = FleetResult()
         self.expected: dict[tuple[str, str], str] = {}
         self.reads: dict[int, str] = {}
 
     def close(self) -> None:
-        for server in self.servers:
-            server.kill()
+        try:
+            for server in self.servers:
+                server.close()
+        finally:
+            self._portal_cm.__exit__(None, None, None)
 
     def _hook(self, payload: dict[str, object]) -> dict[str, object]:
         start = time.perf_counter()
@@ -83,7 +111,7 @@ class Fleet:
             self.reads[s] = path.read_text()
         else:
             result = self.servers[s - SESSIONS // 2].call_tool("read_file", path=name)
-            self.reads[s] = result["content"][0]["text"]
+            self.reads[s] = result.content[0].text
 
     def _claude_write(self, s: int, name: str, content: str) -> bool:
         path = self.root / name
@@ -109,8 +137,7 @@ class Fleet:
             slot = value_of(old, f"slot{s}: ")
             result = server.call_tool("edit_file", path=name, edits=[
                 {"old_text": slot + "\n", "new_text": value_of(content, f"slot{s}: ") + "\n"}])
-        assert not result.get("isError"), result
-        return bool(result["structuredContent"]["status"] != "conflict")
+        return bool(result.structured_content["status"] != "conflict")
 
     def round(self, r: int, header_round: bool) -> None:
         targets = {s: self.files[(r + s) % len(self.files)] for s in range(SESSIONS)}
