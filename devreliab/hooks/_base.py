@@ -69,6 +69,10 @@ class CoreBase:
         self.rewriter = rewriter
         self.sandbox = Sandbox(root)
         self.store = StateStore(self.sandbox.root)
+        # A store another process holds locked must not outlast the hook's deadline: SQLite waits in C, where the
+        # deadline's signal cannot interrupt it, so the wait itself is bounded (half the deadline).
+        timeout_ms = int(config.raw.get("hooks", {}).get("timeout_ms", 3000))
+        self.store.conn.execute(f"PRAGMA busy_timeout = {max(50, timeout_ms // 2)}")
         max_bytes = int(config.raw.get("versions", {}).get("max_bytes", DEFAULT_VERSIONS_MAX_BYTES))
         self.versions = VersionStore(self.store, max_bytes)
         self.author = f"{event.client}:{os.getpid()}"

@@ -174,3 +174,23 @@ def test_a_state_store_that_cannot_be_opened_fails_open_with_a_warning(ws: Path)
                                          content="x\n"))
     assert run.exit_code == 0 and "goes ahead" in str(run.answer["systemMessage"])
     assert (ws / "notes.txt").read_text() == ORIGINAL
+
+
+def test_a_state_store_locked_by_another_process_fails_open_within_the_deadline(ws: Path) -> None:
+    import sqlite3
+    import time
+
+    (ws / "devreliab.jsonc").write_text('{"hooks": {"timeout_ms": 500}}\n')
+    with Workspace(ws, client_id="holder"):
+        pass  # the store exists
+    holder = sqlite3.connect(ws / ".devreliab" / "state.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        start = time.monotonic()
+        run = run_hook("claude-code", claude("PreToolUse", "Read", ws, file_path=str(ws / "notes.txt")))
+        elapsed = time.monotonic() - start
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert run.exit_code == 0 and "goes ahead" in str(run.answer["systemMessage"])
+    assert elapsed < 30  # not the store's own 30 s busy wait
