@@ -6,6 +6,7 @@ from __future__ import annotations
 from .._errors import WorkspaceError
 from ..vfs._merge import merge_texts
 from ..vfs._paths import ResolvedPath
+from ..vfs._workspace import ABSENT
 from ._base import Disk, _short
 from ._events import Outcome
 from ._merging import Merging
@@ -32,9 +33,10 @@ class AfterWrite(Merging):
         if disk.data is None or disk.version is None:
             return "", ""
         read = self.sessions.base(rp.rel)
-        before = read.version if read is not None else None
+        base = read.version if read is not None else None
+        before = None if base == ABSENT else base
         theirs = self._record(rp.rel, disk, before)
-        block, note = self._repair(rp, disk, before, theirs) if theirs and before else ("", "")
+        block, note = self._repair(rp, disk, base, theirs) if theirs and base else ("", "")
         return (block, note) if block or note else ("", self._guidance(rp.rel, before, disk.data))
 
     def _record(self, rel: str, disk: Disk, before: str | None) -> str | None:
@@ -71,23 +73,32 @@ class AfterWrite(Merging):
         if outcome.clean and outcome.text == ours_text:
             return "", ""  # the tool's result already holds their change
         who = self._who(rp.rel, theirs)
+        if not outcome.clean:
+            return self._put_back(rp, disk, base, theirs, theirs_text, outcome.text, who), ""
         with self._workspace() as ws:
-            if outcome.clean:
-                result = ws.write(rp.rel, outcome.text, expected_version=disk.version)
-                if result.version is not None:
-                    self.sessions.remember(rp.rel, result.version, None)
-                return "", (f"devreliab: {who} wrote {rp.rel} while your tool ran; both changes were merged "
-                            f"(now version {_short(result.version)}). Read it before your next edit of it.")
+            result = ws.write(rp.rel, outcome.text, expected_version=disk.version)
+        if result.version is not None:
+            self.sessions.remember(rp.rel, result.version, None)
+        return "", (f"devreliab: {who} wrote {rp.rel} while your tool ran; both changes were merged "
+                    f"(now version {_short(result.version)}). Read it before your next edit of it.")
+
+    def _put_back(self, rp: ResolvedPath, disk: Disk, base: str, theirs: str, theirs_text: str, merged: str,
+                  who: str) -> str:
+        """Overlapping: their version goes back on disk, the tool's result into a conflict record."""
+        with self._workspace() as ws:
             result = ws.write(rp.rel, theirs_text, expected_version=disk.version)
-        conflict_id = self.versions.add_conflict(rp.rel, base, theirs, self.versions.get_blob(theirs),
-                                                 disk.version or "", disk.data or b"", outcome.text, self.author)
+        conflict_id = self.versions.add_conflict(rp.rel, None if base == ABSENT else base, theirs,
+                                                 self.versions.get_blob(theirs), disk.version or "", disk.data or b"",
+                                                 merged, self.author)
         if result.version is not None:
             self.sessions.remember(rp.rel, result.version, None)
         return (f"{rp.rel}: {who} wrote it while your tool ran and the two changes overlap, so devreliab put "
                 f"their version back and kept yours in conflict {conflict_id} (list_conflicts / show_conflict). "
-                f"Read {rp.rel} again and redo your change on top of theirs."), ""
+                f"Read {rp.rel} again and redo your change on top of theirs.")
 
     def _guidance(self, rel: str, before: str | None, after: bytes) -> str:
+        """What this write made worse in the gate, for a Python file (``mcp.guidance_on_write``): the same lines
+        the MCP tools answer with, computed through the workspace's analysis cache."""
         if not rel.endswith(".py") or not self.config.guidance_on_write:
             return ""
         from ..guidance._delta import write_guidance  # lazy: the analysers load only for Python writes

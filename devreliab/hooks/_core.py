@@ -12,8 +12,11 @@ returned. Paths outside the workspace are not devreliab's business: the hook sta
 
 from __future__ import annotations
 
+import os
+
 from .._errors import EditError, WorkspaceError
 from ..vfs._edits import Edit, apply_edits
+from ..vfs._workspace import ABSENT
 from ._after import AfterWrite
 from ._base import Rewriter
 from ._events import Outcome
@@ -67,7 +70,9 @@ class HookCore(PatchFlow, AfterWrite):
             return Outcome()
         disk = self._disk(rp)
         if disk.data is None:
-            return Outcome()  # a new file (or one too large to merge): nothing to lose here
+            if not os.path.lexists(rp.abs):  # creating it: a file another client creates meanwhile is merged after
+                self.sessions.remember(rp.rel, ABSENT, None)
+            return Outcome()  # (a file too large to merge is not the hook's business)
         base = self._base(rp, disk)
         if base is not None and base == disk.version:
             self.sessions.remember(rp.rel, base, disk.data)

@@ -194,3 +194,21 @@ def test_a_state_store_locked_by_another_process_fails_open_within_the_deadline(
         holder.close()
     assert run.exit_code == 0 and "goes ahead" in str(run.answer["systemMessage"])
     assert elapsed < 30  # not the store's own 30 s busy wait
+
+
+def test_two_sessions_creating_the_same_new_file_keep_both_versions(ws: Path) -> None:
+    path = ws / "new.txt"
+    first = claude("PreToolUse", "Write", ws, session="one", file_path=str(path), content="from one\n")
+    second = claude("PreToolUse", "Write", ws, session="two", file_path=str(path), content="from two\n")
+    assert run_hook("claude-code", first).answer == {} and run_hook("claude-code", second).answer == {}
+    path.write_text("from two\n")  # the second session's Write runs first
+    run_hook("claude-code", claude("PostToolUse", "Write", ws, session="two", file_path=str(path),
+                                   content="from two\n"))
+    path.write_text("from one\n")  # then the first one's replaces it
+    answer = run_hook("claude-code", claude("PostToolUse", "Write", ws, session="one", file_path=str(path),
+                                            content="from one\n")).answer
+    assert answer["decision"] == "block" and "conflict" in str(answer["reason"])
+    assert path.read_text() == "from two\n"
+    with Workspace(ws, client_id="viewer") as viewer:
+        (conflict,) = viewer.list_conflicts().conflicts
+        assert viewer.show_conflict(conflict.id).ours == "from one\n"
