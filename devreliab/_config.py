@@ -73,6 +73,10 @@ DEFAULTS: Final[dict[str, Any]] = {
     "mcp": {
         "guidance_on_write": True,
     },
+    "hooks": {
+        "on_error": "allow",
+        "timeout_ms": 3000,
+    },
     "monitor": {
         "sample_interval_ms": 10_000,
         "raw_retention_s": 3600,
@@ -99,6 +103,7 @@ NULLABLE: Final[dict[str, type]] = {
 # Keys whose value must be one of a fixed set.
 CHOICES: Final[dict[str, tuple[str, ...]]] = {
     "gates.min_confidence": SEVERITIES,
+    "hooks.on_error": ("allow", "deny"),
 }
 
 # Integer keys and their smallest allowed value.
@@ -122,6 +127,7 @@ MINIMUMS: Final[dict[str, int]] = {
     "monitor.anomaly_threshold": 2,
     "monitor.otlp_interval_ms": 100,
     "monitor.dashboard_refresh_ms": 100,
+    "hooks.timeout_ms": 100,
 }
 
 

@@ -102,6 +102,23 @@ SCHEMA: Final[tuple[str, ...]] = (
         last_seen REAL NOT NULL,
         interval REAL NOT NULL
     )""",
+    # hooks: every agent session seen through ``devreliab hook`` (a client of the workspace like an MCP connection),
+    # and per file the version it last read or wrote (its base; the blob is in vfs_blobs), the journal id it had
+    # seen then (``mark``) and the version its last allowed write was to produce (``intended``)
+    """CREATE TABLE IF NOT EXISTS hook_sessions (
+        client TEXT PRIMARY KEY,
+        started REAL NOT NULL,
+        last_seen REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS hook_session_reads (
+        client TEXT NOT NULL,
+        path TEXT NOT NULL,
+        version TEXT NOT NULL,
+        mark INTEGER NOT NULL,
+        at REAL NOT NULL,
+        intended TEXT,
+        PRIMARY KEY (client, path)
+    )""",
 )
 
 
