@@ -7,6 +7,8 @@ callback through ``create_server(on_tool_call=...)``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import threading
@@ -38,10 +40,15 @@ class ToolCall:
     seconds: float
     outcome: Outcome  # ok; error: isError result; crash: unexpected exception; protocol_error: JSON-RPC error
     is_error: bool
+    client: str | None = None  # the MCP clientInfo.name of the caller, when it gave one
+    arguments_hash: str | None = None  # a short hash of the call's arguments (the same call repeated: the same hash)
+    session: str | None = None  # the HTTP session (Mcp-Session-Id), None over stdio
+    protocol_version: str | None = None  # the MCP protocol version of the connection
 
 
 ToolCallHook = Callable[[ToolCall], None]
 MAX_SESSION_WORKSPACES = 64
+OTHER_TOOL = "_OTHER"  # the label of calls to a tool the server does not have (bounded labels)
 current_session: ContextVar[str | None] = ContextVar("devreliab_mcp_session", default=None)
 Guard = Callable[[ServerRequestContext[Any, Any], str], Awaitable[str | None]]
 
@@ -96,6 +103,16 @@ class ServerState:
     _sessions: OrderedDict[str, Workspace] = field(default_factory=OrderedDict)
     _sessions_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        if self.monitor is not None:  # the monitor sums the content caches of every workspace of the process
+            self.monitor.cache_sources = self.all_workspaces
+
+    def all_workspaces(self) -> list[Workspace]:
+        """The process's workspace and every session's (their caches are separate)."""
+        with self._sessions_lock:
+            sessions = list(self._sessions.values())
+        return ([self.workspace] if self.workspace is not None else []) + sessions
+
     @property
     def ws(self) -> Workspace:
         """The workspace as the calling session's client sees it.
@@ -118,7 +135,10 @@ class ServerState:
             self._sessions[session] = ws
             evicted = []
             while len(self._sessions) > MAX_SESSION_WORKSPACES:  # the oldest idle sessions' memory goes
-                evicted.append(self._sessions.popitem(last=False)[1])
+                gone, old_ws = self._sessions.popitem(last=False)
+                evicted.append(old_ws)
+                if self.monitor is not None:
+                    self.monitor.end_session(gone)
         for old in evicted:  # its background writer stops; its connections go when nothing uses them any more
             old.retire()
         return ws
@@ -164,6 +184,21 @@ def _session_key(ctx: ServerRequestContext[Any, Any]) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
+def _call_facts(ctx: ServerRequestContext[Any, Any]) -> dict[str, Any]:
+    """Who called (clientInfo.name), a hash of the arguments, the session and the protocol version."""
+    params = getattr(ctx.session, "client_params", None)
+    info = getattr(params, "client_info", None)
+    name = getattr(info, "name", None)
+    arguments = ctx.params.get("arguments") if isinstance(ctx.params, dict) else None
+    try:
+        encoded = json.dumps(arguments, sort_keys=True, default=str).encode()
+    except (TypeError, ValueError):  # pragma: no cover - arguments arrive as JSON
+        encoded = repr(arguments).encode()
+    return {"client": name if isinstance(name, str) and name else None,
+            "arguments_hash": hashlib.blake2b(encoded, digest_size=8).hexdigest(),
+            "session": _session_key(ctx), "protocol_version": getattr(ctx, "protocol_version", None)}
+
+
 def _crashed(text: str) -> bool:
     # The SDK hides an unexpected exception's text: "Error executing tool NAME" and nothing after it.
     return text.startswith("Error executing tool ") and ":" not in text
@@ -178,23 +213,25 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
         name = ctx.params.get("name") if isinstance(ctx.params, dict) else None
         tool = name if isinstance(name, str) else "<invalid>"
         current_session.set(_session_key(ctx))  # the tool's worker thread runs in a copy of this context
+        facts = _call_facts(ctx)
         started = time.perf_counter()
         refusal = await state.guard(ctx, tool) if state.guard is not None else None
         if refusal is not None:
-            state.report(ToolCall(tool, time.perf_counter() - started, "error", True))
+            state.report(ToolCall(tool, time.perf_counter() - started, "error", True, **facts))
             return CallToolResult(content=[TextContent(type="text", text=f"Error executing tool {tool}: {refusal}")],
                                   is_error=True)
         try:
             result = await call_next(ctx)
         except BaseException:
-            state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True))
+            state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True, **facts))
             raise
         seconds = time.perf_counter() - started
         text = _error_text(result)
         if text is not None:
-            state.report(ToolCall(tool, seconds, "crash" if _crashed(text) else "error", True))
+            label = OTHER_TOOL if text.startswith("Unknown tool") or tool == "<invalid>" else tool
+            state.report(ToolCall(label, seconds, "crash" if _crashed(text) else "error", True, **facts))
         else:
-            state.report(ToolCall(tool, seconds, "ok", False))
+            state.report(ToolCall(tool, seconds, "ok", False, **facts))
         return result
 
     return middleware
