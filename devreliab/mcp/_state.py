@@ -187,8 +187,11 @@ def _session_key(ctx: ServerRequestContext[Any, Any]) -> str | None:
 def _call_facts(ctx: ServerRequestContext[Any, Any]) -> dict[str, Any]:
     """Who called (clientInfo.name), a hash of the arguments, the session and the protocol version."""
     params = getattr(ctx.session, "client_params", None)
-    info = getattr(params, "client_info", None)
-    name = getattr(info, "name", None)
+    name = getattr(getattr(params, "client_info", None), "name", None)
+    if name is None and isinstance(ctx.params, dict):  # 2026-07-28: the client's info rides each request's _meta
+        meta = ctx.params.get("_meta")
+        info = meta.get("io.modelcontextprotocol/clientInfo") if isinstance(meta, dict) else None
+        name = info.get("name") if isinstance(info, dict) else None
     arguments = ctx.params.get("arguments") if isinstance(ctx.params, dict) else None
     try:
         encoded = json.dumps(arguments, sort_keys=True, default=str).encode()

@@ -29,7 +29,7 @@ CRASH_WINDOW_S = 5 * 60
 LONG_SAMPLES = 30  # the long window of the error budget: 30 samples (5 minutes at the default 10 s)
 HOLD_SAMPLES = 3  # a condition holds while it is met over the last 3 samples pooled (no flapping on a quiet one)
 ERROR_BUDGET = 0.05  # 95 % of a tool's calls succeed; burn rate = error ratio / budget
-FAILING_BURN = 10.0  # ≥ 50 % of the calls fail over both windows: failing
+FAILING_BURN = 5.0  # ≥ 25 % of the calls fail over both windows: failing (a page, in SRE terms)
 MIN_ERRORS = 3
 SIGNIFICANCE_Z = 3.1  # one-sided p < 0.001 against the tool's baseline error ratio
 BASELINE_SAMPLES = 12  # samples (with calls) before a tool's latency has a baseline
