@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import time as _time
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from operator import attrgetter
 from statistics import median
 from typing import Any, Literal
 
@@ -117,6 +119,7 @@ class _View:
     now: float
     intervals: dict[str, float]
     alive: frozenset[str]
+    memo: dict[Any, Any]  # slow-moving figures (hour baselines), kept by a caller that judges again
 
     def interval(self, process: str) -> float:
         return self.intervals.get(process, 10.0)
@@ -124,18 +127,33 @@ class _View:
     def recent(self, row: Row, samples: float) -> bool:
         return self.now - row.time <= samples * self.interval(row.process) + 1.0
 
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, recomputed at most once a minute (baselines over the hour move slowly); keys are spread
+        over the minute so that no one call recomputes them all."""
+        stamp = int((self.now + hash(key) % 60) // 60)
+        found = self.memo.get(key)
+        if found is None or found[0] != stamp:
+            found = self.memo[key] = (stamp, compute())
+        return found[1]
+
+
+def tail(rs: list[Row], since: float) -> list[Row]:
+    """The rows of a series (in time order) from ``since`` on."""
+    return rs[bisect_left(rs, since, key=lambda r: r.time):]
+
 
 def assess(rows: list[Row], procs: list[ProcessRow], now: float, *, store_problem: str | None = None,
            live_crashes: int = 0, notes: list[str] | None = None, cache_max_bytes: int | None = None,
            own_process: str | None = None, export_problem: str | None = None,
            conflicts: ConflictInfo | None = None, series: Series | None = None,
-           run_state: Callable[[int, float], str | None] = _proc.run_state) -> Health:
+           run_state: Callable[[int, float], str | None] = _proc.run_state,
+           memo: dict[Any, Any] | None = None) -> Health:
     """Everything the monitor can still say from what it has; a metric with no history is simply not judged.
     ``series``: the rows already grouped by (process, metric), in the order they were written."""
     series = series if series is not None else series_of(rows)
     alive = frozenset(p.process for p in procs if now - p.last_seen <= max(3 * p.interval, 30.0))
     view = _View(series, {key: rs[-1] for key, rs in series.items() if rs}, now,
-                 {p.process: p.interval for p in procs}, alive)
+                 {p.process: p.interval for p in procs}, alive, memo if memo is not None else {})
     reasons = _fixed_reasons(view, store_problem, live_crashes, own_process, export_problem)
     reasons += _stalled(view, procs, own_process, run_state)
     for rule in (_error_budget, _slow, _cache_pressure, _agent_loops, _agent_errors):
@@ -146,7 +164,7 @@ def assess(rows: list[Row], procs: list[ProcessRow], now: float, *, store_proble
     reasons = _dedupe(reasons)
     advice = _bytes_per_call(view)
     return Health(status=status, reasons=reasons, unusual=_unusual(view),
-                  forecasts=_forecasts(forecast_series, cache_max_bytes, reasons),
+                  forecasts=_forecasts(view, forecast_series, cache_max_bytes, reasons),
                   notes=[*(notes or []), *(f"advice: {a.reason}; {a.action}" for a in advice)],
                   processes=len(alive), state_store="unusable" if store_problem else "ok",
                   anomaly_rates={m: round(v, 4) for m, v in anomaly_rates(view).items()}, advice=advice)
@@ -166,7 +184,7 @@ def _fixed_reasons(view: _View, store_problem: str | None, live_crashes: int, ow
     # this process's crashes are counted live (``live_crashes``), the others' from their samples
     crashes = live_crashes + sum(r.value for (proc, metric), rs in view.series.items()
                                  if metric.endswith(".crashes") and proc != own_process
-                                 for r in rs if view.now - r.time <= CRASH_WINDOW_S)
+                                 for r in tail(rs, view.now - CRASH_WINDOW_S))
     if crashes:
         reasons.append(Reason("failing" if crashes >= 5 else "degraded",
                               f"{int(crashes)} tool call(s) crashed in the last 5 minutes",
@@ -178,7 +196,7 @@ def _fixed_reasons(view: _View, store_problem: str | None, live_crashes: int, ow
     for (proc, metric), rs in sorted(view.series.items()):
         if metric != "otlp.export_failures" or proc == (own_process if export_problem else None):
             continue
-        failed = sum(r.value for r in rs if view.now - r.time <= CRASH_WINDOW_S)
+        failed = sum(r.value for r in tail(rs, view.now - CRASH_WINDOW_S))
         if failed and rs[-1].value > 0:
             reasons.append(Reason("degraded", f"process {proc.split('@')[0]} cannot export metrics over OTLP "
                                   f"({int(failed)} failed export(s) in the last 5 minutes; its log says why)",
@@ -222,21 +240,37 @@ class _Calls:
     samples: list[tuple[float, float, float, str]] = field(default_factory=list)  # (time, calls, errors, process)
 
 
-def _tool_calls(view: _View, prefix: str = "tool") -> dict[str, _Calls]:
+def _tool_calls(view: _View, prefix: str = "tool", last: int | None = LONG_SAMPLES + 2) -> dict[str, _Calls]:
+    """Per tool (or agent): the ``last`` samples of each process (None: all of the hour)."""
     out: dict[str, _Calls] = defaultdict(_Calls)
     for (proc, metric), rs in view.series.items():
         parts = metric.split(".")
         if len(parts) != 3 or parts[0] != prefix or parts[2] != "calls":
             continue
         base = f"{prefix}.{parts[1]}"
-        errors = _by_time(view.series.get((proc, f"{base}.errors"), []))
-        crashes = _by_time(view.series.get((proc, f"{base}.crashes"), []))
+        rs = rs if last is None else rs[-last:]
+        since = rs[0].time if rs else 0.0
+        errors = _by_time(tail(view.series.get((proc, f"{base}.errors"), []), since))
+        crashes = _by_time(tail(view.series.get((proc, f"{base}.crashes"), []), since))
         calls = out[parts[1]]
         for r in rs:
             calls.samples.append((r.time, r.value, errors.get(r.time, 0.0) + crashes.get(r.time, 0.0), proc))
     for calls in out.values():
         calls.samples.sort()
     return out
+
+
+def _hour_ratio(view: _View, prefix: str, name: str) -> float:
+    """The hour's error ratio of a tool (or agent), all processes."""
+    calls = errors = 0.0
+    for proc in view.intervals:
+        calls += sum(map(_VALUE, view.series.get((proc, f"{prefix}.{name}.calls"), ())))
+        for kind in ("errors", "crashes"):
+            errors += sum(map(_VALUE, view.series.get((proc, f"{prefix}.{name}.{kind}"), ())))
+    return errors / calls if calls else 0.0
+
+
+_VALUE = attrgetter("value")
 
 
 def _by_time(rows: list[Row]) -> dict[float, float]:
@@ -251,12 +285,11 @@ def _significant(errors: float, calls: float, baseline: float) -> bool:
     return (errors - calls * baseline - 0.5) / spread >= SIGNIFICANCE_Z
 
 
-def _baseline_ratio(samples: list[tuple[float, float, float, str]]) -> float:
+def _baseline_ratio(view: _View, tool: str) -> float:
     """The error ratio the tool usually has (the hour's), never below 1 % nor above the budget: a steady high
     error ratio is a problem, not the baseline."""
-    calls = sum(s[1] for s in samples)
-    errors = sum(s[2] for s in samples)
-    return min(ERROR_BUDGET, max(0.01, errors / calls if calls else 0.0))
+    ratio = view.remember(("ratio", tool), lambda: _hour_ratio(view, "tool", tool))
+    return float(min(ERROR_BUDGET, max(0.01, ratio)))
 
 
 def _pooled(samples: list[tuple[float, float, float, str]]) -> tuple[float, float]:
@@ -295,7 +328,7 @@ def _error_budget(view: _View) -> list[Reason]:
     for tool, calls in sorted(_tool_calls(view).items()):
         short = _recent_samples(view, calls.samples, HOLD_SAMPLES)
         n_s, e_s = _pooled(short)
-        baseline = _baseline_ratio(calls.samples)
+        baseline = _baseline_ratio(view, tool)
         if not _significant(e_s, n_s, baseline):
             continue
         n_l, e_l = _pooled(_recent_samples(view, calls.samples, LONG_SAMPLES))
@@ -308,6 +341,8 @@ def _error_budget(view: _View) -> list[Reason]:
                     f"{e_l / max(n_l, 1.0):.0%} over {_window_words(view, LONG_SAMPLES)}; budget "
                     f"{ERROR_BUDGET:.0%}, burn rate {burn_s:.1f}×)")
         since = _burn_start(view, calls.samples, baseline)
+        if since <= calls.samples[0][0]:  # the run is older than the samples at hand: look back over the hour
+            since = _burn_start(view, _tool_calls(view, last=None)[tool].samples, baseline)
         out.append(Reason(status, f"{text} since {clock_words(since)}",
                           f"look at what {tool} answered since then (missing files, refused paths, stale versions, "
                           "conflicts: list_conflicts shows them) and fix the caller or the workspace",
@@ -334,22 +369,24 @@ def _slow_latency(view: _View, proc: str, tool: str) -> Reason | None:
     rows = view.series.get((proc, f"tool.{tool}.p50_ms"), [])
     if not rows or not view.recent(rows[-1], HOLD_SAMPLES):
         return None
-    calls = _by_time(view.series.get((proc, f"tool.{tool}.calls"), []))
-    base = _latency_baseline(rows, calls)
+    calls_rows = view.series.get((proc, f"tool.{tool}.calls"), [])
+    base = view.remember(("latency", proc, tool), lambda: _latency_baseline(rows, _by_time(calls_rows)))
     if base is None:
         return None
+    calls = _by_time(tail(calls_rows, rows[max(0, len(rows) - 2 * HOLD_SAMPLES - 2)].time))
 
     def slow(r: Row) -> bool:
         return (calls.get(r.time, 0.0) >= LATENCY_MIN_CALLS and r.value >= LATENCY_FACTOR * base
                 and r.value - base >= LATENCY_MIN_DELTA_MS)
 
-    tail = [r for r in rows[-HOLD_SAMPLES:] if view.recent(r, HOLD_SAMPLES)]
-    if not any(slow(r) for r in tail[-2:]):
+    last = [r for r in rows[-HOLD_SAMPLES:] if view.recent(r, HOLD_SAMPLES)]
+    if not any(slow(r) for r in last[-2:]):
         return None
+    calls = _by_time(calls_rows)  # slow now: find where the slow run started
     start = len(rows) - 1
     while start > 0 and (slow(rows[start - 1]) or calls.get(rows[start - 1].time, 0.0) < LATENCY_MIN_CALLS):
         start -= 1
-    worst = max((r for r in tail if slow(r)), key=lambda r: r.value)
+    worst = max((r for r in last if slow(r)), key=lambda r: r.value)
     since = rows[start].time - view.interval(proc)
     action = SEARCH_ACTION if tool == "search" else ("check the disk (a slow or network filesystem, I/O "
                                                      "contention) and the machine's load; read the server's log")
@@ -409,7 +446,7 @@ def _cache_pressure(view: _View) -> list[Reason]:
     """A process's content cache is at least half full and evicted in the last 5 minutes."""
     for proc in sorted({p for p, _ in view.series}):
         held, budget = view.latest.get((proc, "cache.bytes_held")), view.latest.get((proc, "cache.max_bytes"))
-        evictions = [r for r in view.series.get((proc, "cache.evictions"), []) if view.now - r.time <= CRASH_WINDOW_S]
+        evictions = tail(view.series.get((proc, "cache.evictions"), []), view.now - CRASH_WINDOW_S)
         evicted = sum(r.value for r in evictions)
         if held and budget and budget.value > 0 and held.value >= 0.5 * budget.value and evicted > 0:
             since = next(r.time for r in evictions if r.value > 0)
@@ -463,8 +500,8 @@ def _agent_loops(view: _View) -> list[Reason]:
         parts = metric.split(".")
         if len(parts) != 4 or parts[0] != "client" or parts[2] != "repeats":
             continue
-        tail = [r for r in rs if view.recent(r, HOLD_SAMPLES)]
-        if not tail or max(r.value for r in tail) < LOOP_REPEATS:
+        recent = [r for r in rs[-HOLD_SAMPLES:] if view.recent(r, HOLD_SAMPLES)]
+        if not recent or max(r.value for r in recent) < LOOP_REPEATS:
             continue
         start = len(rs) - 1
         while start > 0 and rs[start - 1].value >= LOOP_REPEATS:
@@ -472,7 +509,8 @@ def _agent_loops(view: _View) -> list[Reason]:
         since = rs[start].time - view.interval(proc)
         agent, tool = parts[1], parts[3]
         out.append(Reason("degraded", f"agent {agent} repeats the same {tool} call (same arguments) "
-                          f"{int(tail[-1].value)} times a sample since {clock_words(since)}: it looks stuck in a loop",
+                          f"{int(recent[-1].value)} times a sample since {clock_words(since)}: it looks stuck in "
+                          "a loop",
                           f"look at what {agent} is doing and stop or redirect it; an unchanged answer will not "
                           "change by asking again", metric, since, agent))
     return out
@@ -506,7 +544,8 @@ def _bytes_per_call(view: _View) -> list[Reason]:
         tool = _tool_of(metric)
         if tool not in ("read_file", "read_many") or not metric.endswith(".bytes_out") or len(rs) < BASELINE_SAMPLES:
             continue
-        calls = _by_time(view.series.get((proc, f"tool.{tool}.calls"), []))
+        rs = rs[-90:]
+        calls = _by_time(tail(view.series.get((proc, f"tool.{tool}.calls"), []), rs[0].time))
         per_call = [r.value / calls[r.time] for r in rs if calls.get(r.time)]
         if len(per_call) < BASELINE_SAMPLES or not view.recent(rs[-1], HOLD_SAMPLES):
             continue
@@ -545,20 +584,23 @@ def _unusual(view: _View, recent: int = 3, top: int = 10) -> list[Unusual]:
     """Metrics with an anomaly for the worse among their last ``recent`` samples, most unusual first."""
     found = []
     for (proc, metric), rs in view.series.items():
-        tail = [r for r in rs[-recent:] if view.recent(r, recent)]
-        flagged = [r for r in tail if r.anomaly and _bad_direction(metric, r.score or 0.0)]
+        last = [r for r in rs[-recent:] if view.recent(r, recent)]
+        flagged = [r for r in last if r.anomaly and _bad_direction(metric, r.score or 0.0)]
         if not flagged:
             continue
         start = len(rs) - 1
         while start > 0 and rs[start - 1].anomaly:
             start -= 1
         worst = max(flagged, key=lambda r: abs(r.score or 0.0))
-        window = [r for r in rs if view.now - r.time <= WINDOW_S]
+        window = tail(rs, view.now - WINDOW_S)
         rate = sum(r.anomaly for r in window) / max(len(window), 1)
         found.append(Unusual(metric, proc, worst.value, round(worst.score or 0.0, 2), round(rate, 3),
                              rs[start].time if rs[start].anomaly else flagged[0].time))
     found.sort(key=lambda u: (-abs(u.score), -u.anomaly_rate))
     return found[:top]
+
+
+_FLAG = attrgetter("anomaly")
 
 
 def anomaly_rates(view: _View | list[Row]) -> dict[str, float]:
@@ -570,19 +612,23 @@ def anomaly_rates(view: _View | list[Row]) -> dict[str, float]:
         grouped, now = view.series, view.now
     n: dict[str, int] = defaultdict(int)
     k: dict[str, int] = defaultdict(int)
-    for (_, metric), rs in grouped.items():
-        window = [r.anomaly for r in rs if now - r.time <= WINDOW_S]
-        n[metric] += len(window)
-        k[metric] += sum(window)
+    for key, rs in grouped.items():
+        def count(rs: list[Row] = rs) -> tuple[int, int]:
+            window = tail(rs, now - WINDOW_S)
+            return len(window), sum(map(_FLAG, window))
+        size, flagged = view.remember(("rate", key), count) if isinstance(view, _View) else count()
+        n[key[1]] += size
+        k[key[1]] += flagged
     return {m: k[m] / n[m] for m in sorted(n) if n[m]}
 
 
 # -- forecasts -----------------------------------------------------------------------------------------------
 MIN_FORECAST_POINTS = 12
+FORECAST_POINTS = 90  # the last 90 samples (15 minutes at the default interval)
 HORIZON_S = 6 * 3600
 
 
-def _forecasts(series: Series, cache_max_bytes: int | None, reasons: list[Reason]) -> list[str]:
+def _forecasts(view: _View, series: Series, cache_max_bytes: int | None, reasons: list[Reason]) -> list[str]:
     """Trends that are significant against the noise (least squares, the slope's 95 % interval away from zero),
     with their horizon and bounds; none that contradicts a current reason."""
     out: list[str] = []
@@ -590,18 +636,27 @@ def _forecasts(series: Series, cache_max_bytes: int | None, reasons: list[Reason
     evicting = any(r.metric == "cache.evictions" for r in reasons)
     store_done = False
     for (proc, metric), rs in sorted(series.items()):
+        rs = rs[-FORECAST_POINTS:]
         if len(rs) < MIN_FORECAST_POINTS:
             continue
+        wanted = metric in ("cache.bytes_held", "process.rss_bytes", "store.bytes") or (
+            _tool_of(metric) is not None and metric.endswith(".p95_ms"))
+        if not wanted:
+            continue
+        points = rs
+        fit = view.remember(("fit", proc, metric), lambda points=points: _fit(points))  # type: ignore[misc]
+        if fit is None:
+            continue
         if metric == "cache.bytes_held" and not evicting:
-            out += _cache_forecast(series, proc, rs, cache_max_bytes)
+            out += _cache_forecast(series, proc, rs, cache_max_bytes, fit)
         elif metric == "process.rss_bytes":
-            out += _memory_forecast(proc, rs)
+            out += _memory_forecast(proc, rs, fit)
         elif metric == "store.bytes" and not store_done:
-            found = _store_forecast(series, proc, rs)
+            found = _store_forecast(series, proc, fit)
             store_done = bool(found)
             out += found
         elif _tool_of(metric) not in (None, *slow_tools) and metric.endswith(".p95_ms"):
-            out += _latency_forecast(_tool_of(metric) or "", rs)
+            out += _latency_forecast(_tool_of(metric) or "", fit)
     return out
 
 
@@ -611,6 +666,7 @@ def _fit(rs: list[Row]) -> tuple[float, float, float] | None:
     if fit is None or not fit.significant():
         return None
     return fit.slope, fit.half_width(), fit.at(rs[-1].time)
+
 
 
 def _reach(level: float, target: float, slope: float, half: float) -> tuple[float, float, float] | None:
@@ -627,11 +683,14 @@ def _range_words(fast: float, slow: float) -> str:
     return f"{duration_words(fast)} to {duration_words(slow) if math.isfinite(slow) else 'never'}"
 
 
-def _cache_forecast(series: Series, proc: str, rs: list[Row], cache_max_bytes: int | None) -> list[str]:
+Fitted = tuple[float, float, float]
+
+
+def _cache_forecast(series: Series, proc: str, rs: list[Row], cache_max_bytes: int | None,
+                    fit: Fitted) -> list[str]:
     budget_rows = series.get((proc, "cache.max_bytes"))
     budget = budget_rows[-1].value if budget_rows else cache_max_bytes
-    fit = _fit(rs)
-    if not budget or fit is None or rs[-1].value >= 0.95 * budget:
+    if not budget or rs[-1].value >= 0.95 * budget:
         return []
     reach = _reach(fit[2], budget, fit[0], fit[1])
     if reach is None:
@@ -640,18 +699,17 @@ def _cache_forecast(series: Series, proc: str, rs: list[Row], cache_max_bytes: i
             f"{duration_words(reach[0])} at this rate (95 %: {_range_words(reach[1], reach[2])})"]
 
 
-def _memory_forecast(proc: str, rs: list[Row]) -> list[str]:
-    fit = _fit(rs)
-    if fit is None or fit[0] * 60 < 1 << 20 or fit[0] * 60 < 0.01 * abs(fit[2]):
+def _memory_forecast(proc: str, rs: list[Row], fit: Fitted) -> list[str]:
+    if fit[0] * 60 < 1 << 20 or fit[0] * 60 < 0.01 * abs(fit[2]):
         return []
     return [f"the memory of process {proc.split('@')[0]} grows {size_words(fit[0] * 60)} a minute "
             f"(± {size_words(fit[1] * 60)}; now {size_words(rs[-1].value)})"]
 
 
-def _store_forecast(series: Series, proc: str, rs: list[Row]) -> list[str]:
+def _store_forecast(series: Series, proc: str, fit: Fitted) -> list[str]:
     budget_rows = series.get((proc, "store.budget_bytes"))
-    fit = _fit(rs)
-    if fit is None or not budget_rows or fit[0] <= 0:
+    rs = series[(proc, "store.bytes")]
+    if not budget_rows or fit[0] <= 0:
         return []
     budget = budget_rows[-1].value
     reach = _reach(fit[2], budget, fit[0], fit[1])
@@ -662,9 +720,8 @@ def _store_forecast(series: Series, proc: str, rs: list[Row]) -> list[str]:
             f"in about {duration_words(reach[0])} (95 %: {_range_words(reach[1], reach[2])})"]
 
 
-def _latency_forecast(tool: str, rs: list[Row]) -> list[str]:
-    fit = _fit(rs)
-    if fit is None or fit[2] < 1.0:
+def _latency_forecast(tool: str, fit: Fitted) -> list[str]:
+    if fit[2] < 1.0:
         return []
     pct = 100.0 * fit[0] * 60 / fit[2]
     if pct < 5:  # falling latency is good news, not a forecast to act on

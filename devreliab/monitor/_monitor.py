@@ -588,7 +588,7 @@ def workspace_health(root: str | os.PathLike[str], *, store: StateStore | None =
         notes.append("no server process has sampled in the last hour: nothing to judge yet")
     return assess([], procs, now, store_problem=problem, live_crashes=live_crashes, notes=notes,
                   own_process=own_process, export_problem=export_problem, conflicts=conflicts,
-                  series=window.series)
+                  series=window.series, memo=window.memo)
 
 
 def _agent_values(iv: _Interval) -> dict[str, float]:

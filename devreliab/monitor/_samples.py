@@ -168,6 +168,7 @@ class Window:
         self.series: dict[tuple[str, str], list[Row]] = {}
         self.last_rowid = 0
         self._trimmed = 0.0
+        self.memo: dict[object, object] = {}  # the health's slow-moving figures (baselines), per window
 
     def refresh(self, store: StateStore, now: float) -> bool:
         """Read the new rows; True when there were any."""
