@@ -64,13 +64,15 @@ static long delay_us(const char *path) {
 static void slow(const char *path) { long d = delay_us(path); if (d > 0) usleep(d); }
 #define WRAP_OPEN(name) int name(const char *p, int flags, ...) { \
     static int (*real)(const char *, int, ...); if (!real) real = dlsym(RTLD_NEXT, #name); \
-    mode_t mode = 0; if (flags & (O_CREAT | O_TMPFILE)) { va_list a; va_start(a, flags); mode = va_arg(a, int); va_end(a); } \
+    mode_t mode = 0; \
+    if (flags & (O_CREAT | O_TMPFILE)) { va_list a; va_start(a, flags); mode = va_arg(a, int); va_end(a); } \
     slow(p); return real(p, flags, mode); }
 WRAP_OPEN(open)
 WRAP_OPEN(open64)
 #define WRAP_OPENAT(name) int name(int fd, const char *p, int flags, ...) { \
     static int (*real)(int, const char *, int, ...); if (!real) real = dlsym(RTLD_NEXT, #name); \
-    mode_t mode = 0; if (flags & (O_CREAT | O_TMPFILE)) { va_list a; va_start(a, flags); mode = va_arg(a, int); va_end(a); } \
+    mode_t mode = 0; \
+    if (flags & (O_CREAT | O_TMPFILE)) { va_list a; va_start(a, flags); mode = va_arg(a, int); va_end(a); } \
     slow(p); return real(fd, p, flags, mode); }
 WRAP_OPENAT(openat)
 WRAP_OPENAT(openat64)
@@ -134,7 +136,7 @@ def schedule(name: str, interval_s: float, *, kinds: tuple[str, ...] = KINDS) ->
     }
     order = list(kinds)
     rng.shuffle(order)
-    warmup = 30 * interval_s  # the baselines need history: 30 samples
+    warmup = (15 if name == "small" else 30) * interval_s  # the baselines need history: 30 samples
     t = warmup
     events = []
     for kind in order:
@@ -379,7 +381,8 @@ async def run(name: str = "heldout", interval_s: float = 2.0, *, kinds: tuple[st
 def table(score: Score) -> str:
     lines = [f"schedule {score.schedule}: {score.seconds} s, sampling every {score.interval_s:g} s, "
              f"{score.calls} calls, {score.polls} polls",
-             "", "| event | start s | duration s | magnitude | health: detected, delay s | unusual now: detected, delay s |",
+             "", "| event | start s | duration s | magnitude | health: detected, delay s "
+             "| unusual now: detected, delay s |",
              "|---|---|---|---|---|---|"]
     for e in score.events:
         health = ("yes, " + f"{e.delay}" if e.detected else "no") if e.expect_health else "(not a fault)"

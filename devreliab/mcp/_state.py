@@ -7,8 +7,6 @@ callback through ``create_server(on_tool_call=...)``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import threading
@@ -25,6 +23,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
 from devreliab.monitor import PerformanceMonitor
+from devreliab.monitor._calls import call_facts
 from devreliab.vfs import Workspace
 
 log = logging.getLogger("devreliab.mcp")
@@ -184,22 +183,12 @@ def _session_key(ctx: ServerRequestContext[Any, Any]) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
-def _call_facts(ctx: ServerRequestContext[Any, Any]) -> dict[str, Any]:
-    """Who called (clientInfo.name), a hash of the arguments, the session and the protocol version."""
-    params = getattr(ctx.session, "client_params", None)
-    name = getattr(getattr(params, "client_info", None), "name", None)
-    if name is None and isinstance(ctx.params, dict):  # 2026-07-28: the client's info rides each request's _meta
-        meta = ctx.params.get("_meta")
-        info = meta.get("io.modelcontextprotocol/clientInfo") if isinstance(meta, dict) else None
-        name = info.get("name") if isinstance(info, dict) else None
-    arguments = ctx.params.get("arguments") if isinstance(ctx.params, dict) else None
-    try:
-        encoded = json.dumps(arguments, sort_keys=True, default=str).encode()
-    except (TypeError, ValueError):  # pragma: no cover - arguments arrive as JSON
-        encoded = repr(arguments).encode()
-    return {"client": name if isinstance(name, str) and name else None,
-            "arguments_hash": hashlib.blake2b(encoded, digest_size=8).hexdigest(),
-            "session": _session_key(ctx), "protocol_version": getattr(ctx, "protocol_version", None)}
+def _outcome(tool: str, text: str | None) -> tuple[str, Outcome]:
+    """The label a call is counted under (``_OTHER`` for a tool the server does not have) and its outcome."""
+    if text is None:
+        return tool, "ok"
+    label = OTHER_TOOL if text.startswith("Unknown tool") or tool == "<invalid>" else tool
+    return label, "crash" if _crashed(text) else "error"
 
 
 def _crashed(text: str) -> bool:
@@ -216,7 +205,7 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
         name = ctx.params.get("name") if isinstance(ctx.params, dict) else None
         tool = name if isinstance(name, str) else "<invalid>"
         current_session.set(_session_key(ctx))  # the tool's worker thread runs in a copy of this context
-        facts = _call_facts(ctx)
+        facts = call_facts(ctx, _session_key(ctx))
         started = time.perf_counter()
         refusal = await state.guard(ctx, tool) if state.guard is not None else None
         if refusal is not None:
@@ -229,12 +218,8 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
             state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True, **facts))
             raise
         seconds = time.perf_counter() - started
-        text = _error_text(result)
-        if text is not None:
-            label = OTHER_TOOL if text.startswith("Unknown tool") or tool == "<invalid>" else tool
-            state.report(ToolCall(label, seconds, "crash" if _crashed(text) else "error", True, **facts))
-        else:
-            state.report(ToolCall(tool, seconds, "ok", False, **facts))
+        label, outcome = _outcome(tool, _error_text(result))
+        state.report(ToolCall(label, seconds, outcome, outcome != "ok", **facts))
         return result
 
     return middleware

@@ -420,6 +420,7 @@ class PerformanceMonitor:
         if stats.open_fds is not None:
             values["process.open_fds"] = stats.open_fds
         values["loop.lag_ms"] = lag * 1000
+        values.update(self._cpu_wait(elapsed))
         cache, deltas = self._cache_deltas()
         values.update(deltas)
         values.update(_agent_values(iv))
@@ -434,6 +435,17 @@ class PerformanceMonitor:
                               f"{time.strftime('%H:%M:%S', time.localtime(wall))}; rates use the monotonic clock"]
         self._prev_wall, self._prev_mono = wall, mono
         return values
+
+    def _cpu_wait(self, elapsed: float | None) -> dict[str, float]:
+        """``process.cpu_wait_ms``: milliseconds a second the process's threads waited for a CPU (the machine is
+        overloaded when this grows)."""
+        waited = _proc.cpu_wait_seconds()
+        if waited is None:
+            return {}
+        before, self._prev["cpu_wait"] = self._prev.get("cpu_wait"), waited
+        if before is None or not elapsed:
+            return {}
+        return {"process.cpu_wait_ms": max(0.0, waited - before) * 1000 / elapsed}
 
     def _workspace_counts(self, store: StateStore, since: float, now: float) -> dict[str, float]:
         with _samples.connection(store) as conn:

@@ -81,3 +81,19 @@ def file_bytes(*paths: str) -> int:
         except OSError:
             continue
     return total
+
+
+def cpu_wait_seconds() -> float | None:
+    """How long this process's threads have waited on a run queue for a CPU, in total (``schedstat``; Linux)."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    total = 0
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/schedstat", "rb") as fh:
+                total += int(fh.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that just ended
+    return total / 1e9
