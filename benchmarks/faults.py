@@ -296,26 +296,36 @@ def _episodes(flags: list[tuple[float, bool]]) -> list[tuple[float, float]]:
     return out
 
 
+def _first_hit(flags: list[tuple[float, bool]], e: Event, grace: float) -> float | None:
+    """Seconds from the event's start to the first flagged poll within its window, or None."""
+    hits = [t for t, flagged in flags if flagged and e.start <= t <= e.start + e.duration + grace]
+    return round(hits[0] - e.start, 1) if hits else None
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(part / whole, 3) if whole else 1.0
+
+
 def _score(flags: list[tuple[float, bool]], events: list[Event], grace: float, seconds: float,
            attr: str) -> dict[str, float]:
+    """Precision per flagged episode, recall per event, delays and false alarms an hour (``attr``: ``health`` or
+    ``unusual``; the events record their own detection and delay)."""
     episodes = _episodes(flags)
     windows = [(e.start, e.start + e.duration + grace) for e in events]
     true = [ep for ep in episodes if any(ep[0] <= w1 and ep[1] >= w0 for w0, w1 in windows)]
     expected = [e for e in events if e.expect_health or attr == "unusual"]
+    delays: dict[int, float | None] = {}
     for e in events:
-        hits = [t for t, flagged in flags if flagged and e.start <= t <= e.start + e.duration + grace]
+        delays[id(e)] = delay = _first_hit(flags, e, grace)
         if attr == "health":
-            e.detected, e.delay = bool(hits), (round(hits[0] - e.start, 1) if hits else None)
+            e.detected, e.delay = delay is not None, delay
         else:
-            e.unusual_detected, e.unusual_delay = bool(hits), (round(hits[0] - e.start, 1) if hits else None)
-    found = sum(e.detected if attr == "health" else e.unusual_detected for e in expected)
-    delays = [d for e in expected if (d := (e.delay if attr == "health" else e.unusual_delay)) is not None]
-    return {"precision": round(len(true) / len(episodes), 3) if episodes else 1.0,
-            "recall": round(found / len(expected), 3) if expected else 1.0,
+            e.unusual_detected, e.unusual_delay = delay is not None, delay
+    found = sorted(d for e in expected if (d := delays[id(e)]) is not None)
+    return {"precision": _ratio(len(true), len(episodes)), "recall": _ratio(len(found), len(expected)),
             "episodes": len(episodes), "false_alarms": len(episodes) - len(true),
             "false_alarms_per_hour": round((len(episodes) - len(true)) * 3600 / seconds, 1),
-            "median_delay_s": sorted(delays)[len(delays) // 2] if delays else -1.0,
-            "max_delay_s": max(delays) if delays else -1.0}
+            "median_delay_s": found[len(found) // 2] if found else -1.0, "max_delay_s": found[-1] if found else -1.0}
 
 
 async def run(name: str = "heldout", interval_s: float = 2.0, *, kinds: tuple[str, ...] = KINDS,

@@ -58,6 +58,7 @@ def _conflicts(view: _View, info: ConflictInfo | None) -> list[Reason]:
 
 
 def _conflicts_from_samples(view: _View) -> list[Reason]:
+    """Open conflicts from the samples, when the conflict table was not read (the dashboard)."""
     latest = [r for (_, m), r in view.latest.items() if m == "vfs.open_conflicts" and view.recent(r, 3)]
     n = max((r.value for r in latest), default=0.0)
     if not n:
@@ -79,6 +80,7 @@ def _agent_loops(view: _View) -> list[Reason]:
 
 
 def _loop(view: _View, proc: str, metric: str, rs: list[Row]) -> Reason | None:
+    """The loop reason of one agent and tool, when one of the last samples repeats a call often enough."""
     recent = [r.value for r in rs[-HOLD_SAMPLES:] if view.recent(r, HOLD_SAMPLES)]
     if not recent or max(recent) < LOOP_REPEATS:
         return None
@@ -132,6 +134,7 @@ def _bytes_per_call(view: _View) -> list[Reason]:
 
 
 def _bytes_advice(view: _View, proc: str, tool: str, rs: list[Row]) -> Reason | None:
+    """Advice when the latest bytes per call are far above the usual (the median of the recent samples)."""
     calls = _by_time(tail(view.series.get((proc, f"tool.{tool}.calls"), []), rs[0].time))
     per_call = [r.value / calls[r.time] for r in rs if calls.get(r.time)]
     if len(per_call) < BASELINE_SAMPLES or not view.recent(rs[-1], HOLD_SAMPLES):

@@ -79,6 +79,10 @@ class Fit:
         return self.slope != 0 and abs(self.slope) >= SIGNIFICANT_T * self.stderr
 
 
+def _covariance(ts: list[float], vs: list[float], mt: float, mv: float) -> float:
+    return sum((t - mt) * (v - mv) for t, v in zip(ts, vs, strict=True))
+
+
 def regression(points: list[tuple[float, float]]) -> Fit | None:
     """Least squares over the finite points; None with fewer than 3 or no spread in time."""
     usable = [(t, v) for t, v in points if math.isfinite(t) and math.isfinite(v)]
@@ -92,7 +96,7 @@ def regression(points: list[tuple[float, float]]) -> Fit | None:
     sxx = sum((t - mt) ** 2 for t in ts)
     if sxx <= 0:
         return None
-    slope = sum((t - mt) * (v - mv) for t, v in zip(ts, vs, strict=True)) / sxx
+    slope = _covariance(ts, vs, mt, mv) / sxx
     intercept = mv - slope * mt
     sse = sum((v - intercept - slope * t) ** 2 for t, v in zip(ts, vs, strict=True))
     stderr = math.sqrt(sse / (n - 2) / sxx)

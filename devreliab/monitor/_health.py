@@ -84,6 +84,7 @@ STORE_ACTION = ("check free disk space and the permissions of .devreliab/ in the
 
 
 def _make_view(series: Series, procs: list[ProcessRow], now: float, memo: dict[Any, Any] | None) -> _View:
+    """The view the rules judge: the series, their latest rows, the intervals and the processes still sampling."""
     alive = frozenset(p.process for p in procs if now - p.last_seen <= max(3 * p.interval, 30.0))
     return _View(series, {key: rs[-1] for key, rs in series.items() if rs}, now,
                  {p.process: p.interval for p in procs}, alive, {} if memo is None else memo)
@@ -91,6 +92,7 @@ def _make_view(series: Series, procs: list[ProcessRow], now: float, memo: dict[A
 
 def _fixed_reasons(view: _View, store_problem: str | None, live_crashes: int, own_process: str | None,
                    export_problem: str | None) -> list[Reason]:
+    """The store, crash and export reasons."""
     reasons: list[Reason] = []
     if store_problem:
         reasons.append(Reason("degraded", f"the state store is unusable: {store_problem}", STORE_ACTION, "store"))
@@ -102,6 +104,7 @@ def _fixed_reasons(view: _View, store_problem: str | None, live_crashes: int, ow
 
 
 def _crashes(view: _View, live_crashes: int, own_process: str | None) -> list[Reason]:
+    """Tool calls that crashed in the last 5 minutes, in any process."""
     reasons: list[Reason] = []
     # this process's crashes are counted live (``live_crashes``), the others' from their samples
     crashes = live_crashes + sum(r.value for (proc, metric), rs in view.series.items()
@@ -130,6 +133,7 @@ def _export_failures(view: _View, skip: str | None) -> list[Reason]:
 
 
 def _dedupe(reasons: list[Reason]) -> list[Reason]:
+    """Reasons without repeats, the worst first."""
     seen: set[str] = set()
     out = []
     for r in sorted(reasons, key=lambda r: -_RANK[r.status]):

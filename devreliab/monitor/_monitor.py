@@ -225,34 +225,31 @@ class PerformanceMonitor:
                 hist = self.histograms[key] = Histogram()
             hist.record(seconds)
             iv = self._interval
-            if tool is None:  # another request (resources/read, tools/list, ...): its count and durations
-                iv.method_calls[method] = iv.method_calls.get(method, 0) + 1
-                durations = iv.durations.setdefault(name, [])
-                if len(durations) < MAX_DURATIONS:
-                    durations.append(seconds)
-                otlp = self.otlp
-                if otlp is not None:
-                    otlp.record_duration(key, seconds)
-                return
             durations = iv.durations.setdefault(name, [])
             if len(durations) < MAX_DURATIONS:
                 durations.append(seconds)
-            iv.calls[name] = iv.calls.get(name, 0) + 1
-            if crashed:
-                iv.crashes[name] = iv.crashes.get(name, 0) + 1
-                self.crash_times = [*self.crash_times[-19:], self._monotonic()]
-            elif error_type is not None:
-                iv.errors[name] = iv.errors.get(name, 0) + 1
+            if tool is None:  # another request (resources/read, tools/list, ...): its count and durations
+                iv.method_calls[method] = iv.method_calls.get(method, 0) + 1
+            else:
+                self._count_call(iv, name, error_type, crashed)
         otlp = self.otlp
         if otlp is not None:
             otlp.record_duration(key, seconds)
+
+    def _count_call(self, iv: _Interval, name: str, error_type: str | None, crashed: bool) -> None:
+        """One tool call in the interval's counts (under the lock)."""
+        iv.calls[name] = iv.calls.get(name, 0) + 1
+        if crashed:
+            iv.crashes[name] = iv.crashes.get(name, 0) + 1
+            self.crash_times = [*self.crash_times[-19:], self._monotonic()]
+        elif error_type is not None:
+            iv.errors[name] = iv.errors.get(name, 0) + 1
 
     def record_sizes(self, method: str, tool: str | None, received: int, sent: int) -> None:
         """Bytes of one request's params and of its result (the JSON-RPC message without its envelope)."""
         if not self.enabled:
             return
-        if tool is not None and tool not in self._tool_labels:
-            tool = OTHER if len(self._tool_labels) >= MAX_TOOL_LABELS else tool
+        tool = self._known(tool)
         key: Key = (method, tool, None)
         name = tool or f"method.{method}"
         with self._lock:
@@ -269,6 +266,12 @@ class PerformanceMonitor:
         otlp = self.otlp
         if otlp is not None:
             otlp.record_sizes(key, received, sent)
+
+    def _known(self, tool: str | None) -> str | None:
+        """The label a tool's bytes go under: its own once its calls have one, else _OTHER when labels ran out."""
+        if tool is None or tool in self._tool_labels or len(self._tool_labels) < MAX_TOOL_LABELS:
+            return tool
+        return OTHER
 
     def wire_middleware(self, *, sizes: bool = True) -> Middleware:
         """A server middleware (``MCPServer.middleware``) that measures the bytes of every request and result

@@ -126,6 +126,7 @@ def _baseline_ratio(view: _View, tool: str) -> float:
 
 
 def _pooled(samples: list[tuple[float, float, float, str]]) -> tuple[float, float]:
+    """Calls and errors summed over the samples."""
     return sum(s[1] for s in samples), sum(s[2] for s in samples)
 
 
@@ -194,6 +195,7 @@ def _latency_baseline(rows: list[Row], calls: dict[float, float]) -> float | Non
 
 
 def _is_slow(r: Row, calls: dict[float, float], base: float) -> bool:
+    """Whether a sample is slow against the baseline (and had enough calls to say so)."""
     return (calls.get(r.time, 0.0) >= LATENCY_MIN_CALLS and r.value >= LATENCY_FACTOR * base
             and r.value - base >= LATENCY_MIN_DELTA_MS)
 
@@ -208,6 +210,7 @@ def _slow_start(rows: list[Row], calls: dict[float, float], base: float) -> int:
 
 
 def _slow_latency(view: _View, proc: str, tool: str) -> Reason | None:
+    """A reason when the tool's latest samples in this process are far above its learned baseline."""
     rows = view.series.get((proc, f"tool.{tool}.p50_ms"), [])
     if not rows or not view.recent(rows[-1], HOLD_SAMPLES):
         return None
@@ -234,24 +237,32 @@ SEARCH_ACTION = ("exclude large generated directories from search (node_modules,
 
 
 def _slow(view: _View) -> list[Reason]:
-    """Slow tools against their baseline and absolutely (search has its own advice), and a blocked loop."""
+    """Slow tools against their baseline and absolutely (search has its own advice), a blocked loop, a process
+    starved of CPU."""
     out = []
     for (proc, metric), r in sorted(view.latest.items()):
-        tool = _tool_of(metric)
-        if tool is not None and metric.endswith(".p50_ms"):
-            found = _slow_latency(view, proc, tool)
-            if found is not None:
-                out.append(found)
-        elif tool is not None and metric.endswith(".p95_ms") and view.recent(r, HOLD_SAMPLES):
-            out += _slow_absolute(tool, r)
-        elif metric == "loop.lag_ms" and r.value > LOOP_LAG_DEGRADED_MS and view.recent(r, HOLD_SAMPLES):
-            out.append(_loop_lag(proc, r))
-        elif metric == "process.cpu_wait_ms" and view.recent(r, HOLD_SAMPLES):
-            out += _cpu_starved(view, proc)
+        if view.recent(r, HOLD_SAMPLES):
+            out += _slow_one(view, proc, metric, r)
     return _worst_per_tool(out)
 
 
+def _slow_one(view: _View, proc: str, metric: str, r: Row) -> list[Reason]:
+    """The latency, loop or CPU reason one latest sample gives, if any."""
+    tool = _tool_of(metric)
+    if tool is not None and metric.endswith(".p50_ms"):
+        found = _slow_latency(view, proc, tool)
+        return [found] if found is not None else []
+    if tool is not None and metric.endswith(".p95_ms"):
+        return _slow_absolute(tool, r)
+    if metric == "loop.lag_ms" and r.value > LOOP_LAG_DEGRADED_MS:
+        return [_loop_lag(proc, r)]
+    if metric == "process.cpu_wait_ms":
+        return _cpu_starved(view, proc)
+    return []
+
+
 def _cpu_baseline(rows: list[Row]) -> float | None:
+    """The lower quartile of the hour's CPU wait (ms a second), once there are enough samples."""
     values = sorted(r.value for r in rows[:-HOLD_SAMPLES])
     return values[len(values) // 4] if len(values) >= BASELINE_SAMPLES else None
 
@@ -276,6 +287,7 @@ def _cpu_starved(view: _View, proc: str) -> list[Reason]:
 
 
 def _loop_lag(proc: str, r: Row) -> Reason:
+    """The reason for an event loop blocked longer than the threshold."""
     return Reason("failing" if r.value > LOOP_LAG_FAILING_MS else "degraded",
                   f"the event loop of process {proc.split('@')[0]} was blocked for {r.value:.0f} ms",
                   "something runs on the event loop instead of a worker thread, or the machine is "
@@ -283,6 +295,7 @@ def _loop_lag(proc: str, r: Row) -> Reason:
 
 
 def _slow_absolute(tool: str, r: Row) -> list[Reason]:
+    """A reason when a tool's p95 is above its absolute limit, whatever its baseline."""
     if tool in SLOW_TOOLS_EXEMPT:
         return []
     limit = SLOW_SEARCH_MS if tool == "search" else SLOW_READ_MS if tool in READ_TOOLS else SLOW_TOOL_MS
@@ -306,6 +319,7 @@ def _worst_per_tool(reasons: list[Reason]) -> list[Reason]:
 
 
 def _half_full(held: float, budget: float) -> bool:
+    """Whether the cache holds at least half its budget."""
     return budget > 0 and held >= 0.5 * budget
 
 

@@ -152,11 +152,17 @@ def conflicts(store: StateStore, since: float) -> ConflictInfo:
         rows = conn.execute(query).fetchall()
         recent = conn.execute("SELECT count(*), min(created) FROM vfs_conflicts WHERE created >= ?",
                               (since,)).fetchone()
+    return _conflict_info(rows, int(recent[0] or 0), float(recent[1] or 0.0))
+
+
+def _conflict_info(rows: list[tuple[str, str, str, float]], recent: int, recent_since: float) -> ConflictInfo:
+    """Open conflicts (kind, path, client, created; oldest first) summed up by kind."""
     writes = [r for r in rows if r[0] != "overwritten"]
     over = [r for r in rows if r[0] == "overwritten"]
     clients = tuple(sorted({str(r[2]) for r in writes if r[2]}))[:5]
-    return ConflictInfo(len(writes), writes[0][3] if writes else 0.0, writes[0][1] if writes else "", clients,
-                        len(over), over[0][3] if over else 0.0, int(recent[0] or 0), float(recent[1] or 0.0))
+    oldest = writes[0] if writes else ("", "", "", 0.0)
+    return ConflictInfo(len(writes), oldest[3], oldest[1], clients, len(over), over[0][3] if over else 0.0,
+                        recent, recent_since)
 
 
 class Window:

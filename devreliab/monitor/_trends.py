@@ -42,14 +42,25 @@ def _unusual(view: _View, recent: int = 3, top: int = 10) -> list[Unusual]:
     return found[:top]
 
 
-def _unusual_one(view: _View, proc: str, metric: str, rs: list[Row], recent: int) -> Unusual | None:
-    flagged = [r for r in rs[-recent:] if view.recent(r, recent) and r.anomaly
-               and _bad_direction(metric, r.score or 0.0)]
-    if not flagged:
-        return None
+def _worse(metric: str, r: Row) -> bool:
+    """Whether the flagged sample moved the metric for the worse."""
+    return _bad_direction(metric, r.score or 0.0)
+
+
+def _run_start(rs: list[Row]) -> int:
+    """The index of the first of the series' latest run of anomalies."""
     start = len(rs) - 1
     while start > 0 and rs[start - 1].anomaly:
         start -= 1
+    return start
+
+
+def _unusual_one(view: _View, proc: str, metric: str, rs: list[Row], recent: int) -> Unusual | None:
+    """The series as unusual now, or None."""
+    flagged = [r for r in rs[-recent:] if r.anomaly and view.recent(r, recent) and _worse(metric, r)]
+    if not flagged:
+        return None
+    start = _run_start(rs)
     worst = max(flagged, key=lambda r: abs(r.score or 0.0))
     window = tail(rs, view.now - WINDOW_S)
     rate = sum(map(_FLAG, window)) / max(len(window), 1)
@@ -71,6 +82,7 @@ def anomaly_rates(view: _View | list[Row]) -> dict[str, float]:
     k: dict[str, int] = defaultdict(int)
     for key, rs in grouped.items():
         def count(rs: list[Row] = rs) -> tuple[int, int]:
+            """Rows and flagged rows of the series in the window."""
             window = tail(rs, now - WINDOW_S)
             return len(window), sum(map(_FLAG, window))
         size, flagged = view.remember(("rate", key), count) if isinstance(view, _View) else count()
@@ -90,7 +102,14 @@ _FORECAST_METRICS = ("cache.bytes_held", "process.rss_bytes", "store.bytes")
 
 
 def _forecastable(metric: str) -> bool:
+    """Whether the metric is one that gets forecasts."""
     return metric in _FORECAST_METRICS or (_tool_of(metric) is not None and metric.endswith(".p95_ms"))
+
+
+def _wanted(metric: str, rs: list[Row], quiet: set[str | None]) -> bool:
+    """Whether to forecast this series: enough points, a metric worth it, no reason saying otherwise."""
+    return (len(rs) >= MIN_FORECAST_POINTS and _forecastable(metric) and metric not in quiet
+            and _tool_of(metric) not in quiet)
 
 
 def _forecasts(view: _View, series: Series, cache_max_bytes: int | None, reasons: list[Reason]) -> list[str]:
@@ -102,8 +121,7 @@ def _forecasts(view: _View, series: Series, cache_max_bytes: int | None, reasons
         quiet.add("cache.bytes_held")  # full and evicting: it will not "reach" its budget
     for (proc, metric), rs in sorted(series.items()):
         rs = rs[-FORECAST_POINTS:]
-        if len(rs) < MIN_FORECAST_POINTS or not _forecastable(metric) or metric in quiet \
-                or _tool_of(metric) in quiet:
+        if not _wanted(metric, rs, quiet):
             continue
         fit = view.remember(("fit", proc, metric), lambda rs=rs: _fit(rs))  # type: ignore[misc]
         said = _sentence(series, proc, metric, rs, fit, cache_max_bytes) if fit is not None else []
@@ -115,6 +133,7 @@ def _forecasts(view: _View, series: Series, cache_max_bytes: int | None, reasons
 
 def _sentence(series: Series, proc: str, metric: str, rs: list[Row], fit: Fitted,
               cache_max_bytes: int | None) -> list[str]:
+    """The forecast sentence of one series from its significant fit."""
     if metric == "cache.bytes_held":
         return _cache_forecast(series, proc, rs, cache_max_bytes, fit)
     if metric == "process.rss_bytes":
@@ -144,11 +163,13 @@ def _reach(level: float, target: float, slope: float, half: float) -> tuple[floa
 
 
 def _range_words(fast: float, slow: float) -> str:
+    """The 95 % range of a time to reach, in words."""
     return f"{duration_words(fast)} to {duration_words(slow) if math.isfinite(slow) else 'never'}"
 
 
 def _cache_forecast(series: Series, proc: str, rs: list[Row], cache_max_bytes: int | None,
                     fit: Fitted) -> list[str]:
+    """When the content cache reaches its budget, if within the horizon."""
     budget_rows = series.get((proc, "cache.max_bytes"))
     budget = budget_rows[-1].value if budget_rows else cache_max_bytes
     if not budget or rs[-1].value >= 0.95 * budget:
@@ -161,6 +182,7 @@ def _cache_forecast(series: Series, proc: str, rs: list[Row], cache_max_bytes: i
 
 
 def _memory_forecast(proc: str, rs: list[Row], fit: Fitted) -> list[str]:
+    """A process's memory growth, when it is material."""
     if fit[0] * 60 < 1 << 20 or fit[0] * 60 < 0.01 * abs(fit[2]):
         return []
     return [f"the memory of process {proc.split('@')[0]} grows {size_words(fit[0] * 60)} a minute "
@@ -168,6 +190,7 @@ def _memory_forecast(proc: str, rs: list[Row], fit: Fitted) -> list[str]:
 
 
 def _store_forecast(series: Series, proc: str, fit: Fitted) -> list[str]:
+    """When the state store reaches versions.max_bytes, if within the horizon."""
     budget_rows = series.get((proc, "store.budget_bytes"))
     rs = series[(proc, "store.bytes")]
     if not budget_rows or fit[0] <= 0:
@@ -182,6 +205,7 @@ def _store_forecast(series: Series, proc: str, fit: Fitted) -> list[str]:
 
 
 def _latency_forecast(tool: str, fit: Fitted) -> list[str]:
+    """A tool's p95 rising, in percent a minute (falling latency is not forecast)."""
     if fit[2] < 1.0:
         return []
     pct = 100.0 * fit[0] * 60 / fit[2]

@@ -82,10 +82,12 @@ class Health:
     advice: list[Reason] = field(default_factory=list)  # how the agents could use the tools better
 
     def to_dict(self) -> dict[str, Any]:
+        """The health as plain data."""
         return asdict(self)
 
 
 def clock_words(t: float) -> str:
+    """Wall time as HH:MM:SS, local time."""
     return _time.strftime("%H:%M:%S", _time.localtime(t))
 
 
@@ -93,6 +95,7 @@ Series = dict[tuple[str, str], list[Row]]
 
 
 def series_of(rows: list[Row]) -> Series:
+    """Rows grouped by (process, metric), in the order given."""
     out: Series = defaultdict(list)
     for r in rows:
         out[(r.process, r.metric)].append(r)
@@ -100,6 +103,7 @@ def series_of(rows: list[Row]) -> Series:
 
 
 def _tool_of(metric: str) -> str | None:
+    """The tool of a 'tool.T.x' metric."""
     parts = metric.split(".")
     return parts[1] if parts[0] == "tool" and len(parts) == 3 else None
 
@@ -117,9 +121,11 @@ class _View:
     memo: dict[Any, Any]  # slow-moving figures (hour baselines), kept by a caller that judges again
 
     def interval(self, process: str) -> float:
+        """The sampling interval of a process (10 s when not known)."""
         return self.intervals.get(process, 10.0)
 
     def recent(self, row: Row, samples: float) -> bool:
+        """Whether the row is among the last ``samples`` of its process."""
         return self.now - row.time <= samples * self.interval(row.process) + 1.0
 
     def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -141,9 +147,11 @@ _VALUE = attrgetter("value")
 
 
 def _by_time(rows: list[Row]) -> dict[float, float]:
+    """Sample time → value."""
     return {r.time: r.value for r in rows}
 
 def _window_words(view: _View, samples: int) -> str:
+    """A window of ``samples`` samples, in words (at the processes' median interval)."""
     interval = median(view.intervals.values()) if view.intervals else 10.0
     return duration_words(samples * interval)
 
