@@ -130,3 +130,25 @@ async def test_sub_millisecond_calls_land_below_the_conventions_first_bucket(roo
     assert [s.value for s in session.samples if s.name.endswith("_count")] == [1]  # type: ignore[attr-defined]
     version = {s.labels.get("mcp_protocol_version") for s in families["mcp_server_operation_duration_seconds"].samples}  # type: ignore[attr-defined]
     assert all(v and v.startswith("20") for v in version)
+
+
+def test_the_dashboard_snapshot_has_a_row_per_agent_and_each_tools_error_rate(root: Path) -> None:
+    from devreliab.mcp import ToolCall
+    from devreliab.monitor._dashboard import DashboardSource
+    from devreliab.vfs import Workspace
+
+    with Workspace(root) as ws:
+        monitor = PerformanceMonitor(root)
+        monitor.attach(ws)
+        for i in range(10):
+            monitor.on_tool_call(ToolCall("read_file", 0.001, "ok", False, client="claude-code", arguments_hash=str(i)))
+            failed = i < 4
+            monitor.on_tool_call(ToolCall("edit_file", 0.002, "error" if failed else "ok", failed, client="copilot",
+                                          arguments_hash="same"))
+        monitor.sample()
+        snap = DashboardSource(root, store=monitor.store, quality_every_s=3600).snapshot()
+    agents = {a["agent"]: a for a in snap["agents"]}
+    assert agents["claude-code"]["calls"] == 10 and agents["claude-code"]["error_rate"] == 0.0
+    assert agents["copilot"]["errors"] == 4 and agents["copilot"]["error_rate"] == 0.4
+    assert agents["copilot"]["repeats"] == 10  # the same edit ten times
+    assert snap["tools"]["edit_file"]["error_rate"] == 0.4 and snap["tools"]["read_file"]["error_rate"] == 0.0
