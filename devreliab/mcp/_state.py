@@ -43,11 +43,11 @@ class ToolCall:
     arguments_hash: str | None = None  # a short hash of the call's arguments (the same call repeated: the same hash)
     session: str | None = None  # the HTTP session (Mcp-Session-Id), None over stdio
     protocol_version: str | None = None  # the MCP protocol version of the connection
+    known: bool = True  # False: the server has no tool of that name (the monitor labels it _OTHER)
 
 
 ToolCallHook = Callable[[ToolCall], None]
 MAX_SESSION_WORKSPACES = 64
-OTHER_TOOL = "_OTHER"  # the label of calls to a tool the server does not have (bounded labels)
 current_session: ContextVar[str | None] = ContextVar("devreliab_mcp_session", default=None)
 Guard = Callable[[ServerRequestContext[Any, Any], str], Awaitable[str | None]]
 
@@ -183,12 +183,11 @@ def _session_key(ctx: ServerRequestContext[Any, Any]) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
-def _outcome(tool: str, text: str | None) -> tuple[str, Outcome]:
-    """The label a call is counted under (``_OTHER`` for a tool the server does not have) and its outcome."""
+def _outcome(tool: str, text: str | None) -> tuple[bool, Outcome]:
+    """Whether the server has the tool (the SDK answers "Unknown tool" otherwise), and the call's outcome."""
     if text is None:
-        return tool, "ok"
-    label = OTHER_TOOL if text.startswith("Unknown tool") or tool == "<invalid>" else tool
-    return label, "crash" if _crashed(text) else "error"
+        return True, "ok"
+    return not text.startswith("Unknown tool") and tool != "<invalid>", "crash" if _crashed(text) else "error"
 
 
 def _crashed(text: str) -> bool:
@@ -218,8 +217,8 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
             state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True, **facts))
             raise
         seconds = time.perf_counter() - started
-        label, outcome = _outcome(tool, _error_text(result))
-        state.report(ToolCall(label, seconds, outcome, outcome != "ok", **facts))
+        known, outcome = _outcome(tool, _error_text(result))
+        state.report(ToolCall(tool, seconds, outcome, outcome != "ok", **facts, known=known))
         return result
 
     return middleware

@@ -167,7 +167,8 @@ class PerformanceMonitor:
         error = "tool_error" if call.outcome in ("error", "crash") else (
             "protocol_error" if call.outcome == "protocol_error" else None)
         self._note_session(call)
-        tool = self._label(call.tool, self._tool_labels, MAX_TOOL_LABELS)
+        known = getattr(call, "known", True)  # a tool the server does not have: one label for all of them
+        tool = self._label(call.tool, self._tool_labels, MAX_TOOL_LABELS) if known else OTHER
         self.record("tools/call", tool, call.seconds, error, crashed=call.outcome == "crash")
         client = self._label(_UNSAFE.sub("_", _fact(call, "client") or "unknown")[:40], self._client_labels,
                              MAX_CLIENT_LABELS)
