@@ -78,6 +78,7 @@ DEFAULTS: Final[dict[str, Any]] = {
         "timeout_ms": 3000,
     },
     "monitor": {
+        "enabled": True,
         "sample_interval_ms": 10_000,
         "raw_retention_s": 3600,
         "retention_s": 24 * 3600,
@@ -153,6 +154,7 @@ class MonitorConfig:
     otlp_endpoint: str | None = None
     otlp_interval_s: float = 10.0
     dashboard_refresh_s: float = 1.0
+    enabled: bool = True
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any]) -> MonitorConfig:
@@ -161,7 +163,8 @@ class MonitorConfig:
                    anomaly_threshold=float(raw["anomaly_threshold"]), measure_bytes=raw["measure_bytes"],
                    otlp_endpoint=raw["otlp_endpoint"],
                    otlp_interval_s=raw["otlp_interval_ms"] / 1000,
-                   dashboard_refresh_s=raw["dashboard_refresh_ms"] / 1000)
+                   dashboard_refresh_s=raw["dashboard_refresh_ms"] / 1000,
+                   enabled=bool(raw.get("enabled", True)))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
 from devreliab.monitor import PerformanceMonitor
+from devreliab.monitor._calls import call_facts
 from devreliab.vfs import Workspace
 
 from ._clients import client_label_of, current_client, named
@@ -40,6 +41,11 @@ class ToolCall:
     seconds: float
     outcome: Outcome  # ok; error: isError result; crash: unexpected exception; protocol_error: JSON-RPC error
     is_error: bool
+    client: str | None = None  # the MCP clientInfo.name of the caller, when it gave one
+    arguments_hash: str | None = None  # a short hash of the call's arguments (the same call repeated: the same hash)
+    session: str | None = None  # the HTTP session (Mcp-Session-Id), None over stdio
+    protocol_version: str | None = None  # the MCP protocol version of the connection
+    known: bool = True  # False: the server has no tool of that name (the monitor labels it _OTHER)
 
 
 ToolCallHook = Callable[[ToolCall], None]
@@ -98,6 +104,16 @@ class ServerState:
     _sessions: OrderedDict[str, Workspace] = field(default_factory=OrderedDict)
     _sessions_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        if self.monitor is not None:  # the monitor sums the content caches of every workspace of the process
+            self.monitor.cache_sources = self.all_workspaces
+
+    def all_workspaces(self) -> list[Workspace]:
+        """The process's workspace and every session's (their caches are separate)."""
+        with self._sessions_lock:
+            sessions = list(self._sessions.values())
+        return ([self.workspace] if self.workspace is not None else []) + sessions
+
     @property
     def ws(self) -> Workspace:
         """The workspace as the calling session's client sees it.
@@ -120,7 +136,10 @@ class ServerState:
             self._sessions[session] = ws
             evicted = []
             while len(self._sessions) > MAX_SESSION_WORKSPACES:  # the oldest idle sessions' memory goes
-                evicted.append(self._sessions.popitem(last=False)[1])
+                gone, old_ws = self._sessions.popitem(last=False)
+                evicted.append(old_ws)
+                if self.monitor is not None:
+                    self.monitor.end_session(gone)
         for old in evicted:  # its background writer stops; its connections go when nothing uses them any more
             old.retire()
         return named(ws)
@@ -166,6 +185,13 @@ def _session_key(ctx: ServerRequestContext[Any, Any]) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
+def _outcome(tool: str, text: str | None) -> tuple[bool, Outcome]:
+    """Whether the server has the tool (the SDK answers "Unknown tool" otherwise), and the call's outcome."""
+    if text is None:
+        return True, "ok"
+    return not text.startswith("Unknown tool") and tool != "<invalid>", "crash" if _crashed(text) else "error"
+
+
 def _crashed(text: str) -> bool:
     # The SDK hides an unexpected exception's text: "Error executing tool NAME" and nothing after it.
     return text.startswith("Error executing tool ") and ":" not in text
@@ -181,23 +207,21 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
         tool = name if isinstance(name, str) else "<invalid>"
         current_session.set(_session_key(ctx))  # the tool's worker thread runs in a copy of this context
         current_client.set(client_label_of(ctx.session, state.pid))
+        facts = call_facts(ctx, _session_key(ctx))
         started = time.perf_counter()
         refusal = await state.guard(ctx, tool) if state.guard is not None else None
         if refusal is not None:
-            state.report(ToolCall(tool, time.perf_counter() - started, "error", True))
+            state.report(ToolCall(tool, time.perf_counter() - started, "error", True, **facts))
             return CallToolResult(content=[TextContent(type="text", text=f"Error executing tool {tool}: {refusal}")],
                                   is_error=True)
         try:
             result = await call_next(ctx)
         except BaseException:
-            state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True))
+            state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True, **facts))
             raise
         seconds = time.perf_counter() - started
-        text = _error_text(result)
-        if text is not None:
-            state.report(ToolCall(tool, seconds, "crash" if _crashed(text) else "error", True))
-        else:
-            state.report(ToolCall(tool, seconds, "ok", False))
+        known, outcome = _outcome(tool, _error_text(result))
+        state.report(ToolCall(tool, seconds, outcome, outcome != "ok", **facts, known=known))
         return result
 
     return middleware

@@ -229,6 +229,7 @@ class DashboardSource:
             "processes": [{"process": p.process, "pid": p.pid, "started": p.started, "last_seen": p.last_seen,
                            "alive": now - p.last_seen <= max(3 * p.interval, 30.0)} for p in procs],
             "tools": _tools(series, step),
+            "agents": _agents(series),
             "methods": _methods(series),
             "cache": _cache(series, step),
             "memory": _per_process(series, step, "process.rss_bytes"),
@@ -303,9 +304,27 @@ def _tools(series: dict[Key, deque[Row]], step: float) -> dict[str, Any]:
             "latency": {k: _series(pct[tool].get(k, {})) for k in PERCENTILES},
             "rate": {k: _series(rate[tool].get(k, {})) for k in ("calls", "errors", "bytes_in", "bytes_out")},
             "totals": {k: totals[tool].get(k, 0.0) for k in ("calls", "errors", "bytes_in", "bytes_out")},
+            "error_rate": round(totals[tool].get("errors", 0.0) / totals[tool]["calls"], 4)
+            if totals[tool].get("calls") else 0.0,
             "anomalies": sorted(marks[tool], key=lambda m: m["t"])[-50:],
         }
     return out
+
+
+def _agents(series: dict[Key, deque[Row]]) -> list[dict[str, Any]]:
+    """Per agent (MCP clientInfo.name) over the window: calls, errors, error rate, the most repeats of one call."""
+    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (_, metric), rs in series.items():
+        parts = metric.split(".")
+        if parts[0] != "client" or len(parts) < 3:
+            continue
+        if parts[2] in ("calls", "errors") and len(parts) == 3:
+            totals[parts[1]][parts[2]] += sum(r.value for r in rs)
+        elif parts[2] == "repeats":
+            totals[parts[1]]["repeats"] = max(totals[parts[1]]["repeats"], max((r.value for r in rs), default=0.0))
+    return [{"agent": a, "calls": t["calls"], "errors": t["errors"],
+             "error_rate": round(t["errors"] / t["calls"], 4) if t["calls"] else 0.0, "repeats": t["repeats"]}
+            for a, t in sorted(totals.items())]
 
 
 def _methods(series: dict[Key, deque[Row]]) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Holt's linear exponential smoothing: a level and a trend per metric, and sentences about where it is going."""
+"""Trends of a metric: least squares with a confidence interval on the slope (what the health reports, and only
+when the trend is significant against the noise), Holt's linear exponential smoothing, and words for sizes and
+durations."""
 
 from __future__ import annotations
 
@@ -50,6 +52,55 @@ def holt(points: list[tuple[float, float]], *, alpha: float = 0.3, beta: float =
         level = new_level
         last_t = t
     return Trend(level, slope)
+
+
+T_95 = 2.0  # two-sided 95 % for the slope (a t quantile; with n ≥ 12 points it is between 2.23 and 1.96)
+SIGNIFICANT_T = 4.0  # the slope must be this many standard errors from zero: residuals of samples are correlated
+
+
+@dataclass(frozen=True)
+class Fit:
+    """An ordinary least-squares line through ``(time, value)`` points."""
+
+    slope: float  # per second
+    intercept: float  # the value at time 0 (times are relative to ``t0``)
+    t0: float
+    stderr: float  # the slope's standard error
+    n: int
+
+    def at(self, t: float) -> float:
+        return self.intercept + self.slope * (t - self.t0)
+
+    def half_width(self) -> float:
+        """Half the slope's 95 % confidence interval."""
+        return T_95 * self.stderr
+
+    def significant(self) -> bool:
+        return self.slope != 0 and abs(self.slope) >= SIGNIFICANT_T * self.stderr
+
+
+def _covariance(ts: list[float], vs: list[float], mt: float, mv: float) -> float:
+    return sum((t - mt) * (v - mv) for t, v in zip(ts, vs, strict=True))
+
+
+def regression(points: list[tuple[float, float]]) -> Fit | None:
+    """Least squares over the finite points; None with fewer than 3 or no spread in time."""
+    usable = [(t, v) for t, v in points if math.isfinite(t) and math.isfinite(v)]
+    n = len(usable)
+    if n < 3:
+        return None
+    t0 = usable[0][0]
+    ts = [t - t0 for t, _ in usable]
+    vs = [v for _, v in usable]
+    mt, mv = sum(ts) / n, sum(vs) / n
+    sxx = sum((t - mt) ** 2 for t in ts)
+    if sxx <= 0:
+        return None
+    slope = _covariance(ts, vs, mt, mv) / sxx
+    intercept = mv - slope * mt
+    sse = sum((v - intercept - slope * t) ** 2 for t, v in zip(ts, vs, strict=True))
+    stderr = math.sqrt(sse / (n - 2) / sxx)
+    return Fit(slope, intercept, t0, stderr, n)
 
 
 def duration_words(seconds: float) -> str:

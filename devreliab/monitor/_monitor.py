@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -21,9 +22,9 @@ from .._config import MonitorConfig
 from .._store import DB_NAME, STATE_DIR, StateStore
 from . import _proc, _samples
 from ._anomaly import RobustDetector
-from ._health import Health, Reason, assess
-from ._histogram import SIZE_BOUNDARIES, Histogram, Key, percentile
-from ._samples import ProcessRow, Row
+from ._health import HISTORY_S, LONG_SAMPLES, Health, Reason, assess
+from ._histogram import SESSION_BOUNDARIES, SIZE_BOUNDARIES, Histogram, Key, percentile
+from ._samples import ConflictInfo, ProcessRow, Window
 
 if TYPE_CHECKING:
     from ..vfs import CacheStats, Workspace
@@ -41,6 +42,11 @@ MAINTAIN_EVERY = 30  # samples between downsampling/pruning passes
 MAX_DURATIONS = 4096  # per tool and interval, for its p95
 CLOCK_JUMP_S = 30.0
 LAG_TICK_S = 0.25
+OTHER = "_OTHER"  # the label of every tool (or agent) beyond the bounds below, as the OTel conventions suggest
+MAX_TOOL_LABELS = 64  # distinct tool names a process labels metrics with; the rest are _OTHER
+MAX_CLIENT_LABELS = 16
+REPEAT_MIN = 3  # identical calls within a sample before their count is sampled (client.C.repeats.TOOL)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 class CallLike(Protocol):
@@ -54,6 +60,11 @@ class CallLike(Protocol):
     def outcome(self) -> str: ...
     @property
     def is_error(self) -> bool: ...
+
+
+def _fact(call: CallLike, name: str) -> str | None:
+    value = getattr(call, name, None)  # client, arguments_hash: newer servers report them
+    return value if isinstance(value, str) and value else None
 
 
 class _Sizes:
@@ -86,6 +97,8 @@ class _Interval:
         self.crashes: dict[str, int] = {}
         self.sizes: dict[str, _Sizes] = {}  # tool (or "method.M" for other requests)
         self.method_calls: dict[str, int] = {}  # requests other than tools/call, per method
+        self.clients: dict[str, list[int]] = {}  # client name → [calls, errors]
+        self.same: dict[tuple[str, str, str], int] = {}  # (client, tool, arguments hash) → calls
 
 
 class PerformanceMonitor:
@@ -138,15 +151,74 @@ class PerformanceMonitor:
         self.latest: dict[str, tuple[float, bool, float | None]] = {}
         self._lag_max_s = 0.0
         self._health: tuple[float, Health] | None = None
+        self.cache_sources: Callable[[], list[Workspace]] | None = None  # every workspace of the process
+        self._cache_prev: dict[int, tuple[int, int, int]] = {}
+        self._tool_labels: set[str] = set()
+        self._client_labels: set[str] = set()
+        self._window = Window(HISTORY_S)
+        self.enabled = True
+        self.protocol_version: str | None = None  # mcp.protocol.version, once a client said it
+        self._sessions: dict[str, tuple[float, str | None]] = {}  # session → (monotonic start, protocol version)
+        self.session_durations = Histogram(boundaries=SESSION_BOUNDARIES)  # mcp.server.session.duration
 
     # -- recording --------------------------------------------------------------------------------------
     def on_tool_call(self, call: CallLike) -> None:
+        if not self.enabled:
+            return
         error = "tool_error" if call.outcome in ("error", "crash") else (
             "protocol_error" if call.outcome == "protocol_error" else None)
-        self.record("tools/call", call.tool, call.seconds, error, crashed=call.outcome == "crash")
+        self._note_session(call)
+        known = getattr(call, "known", True)  # a tool the server does not have: one label for all of them
+        tool = self._label(call.tool, self._tool_labels, MAX_TOOL_LABELS) if known else OTHER
+        self.record("tools/call", tool, call.seconds, error, crashed=call.outcome == "crash")
+        client = self._label(_UNSAFE.sub("_", _fact(call, "client") or "unknown")[:40], self._client_labels,
+                             MAX_CLIENT_LABELS)
+        with self._lock:
+            counts = self._interval.clients.setdefault(client, [0, 0])
+            counts[0] += 1
+            counts[1] += error is not None
+            digest = _fact(call, "arguments_hash")
+            if digest is not None:
+                key = (client, tool, digest)
+                self._interval.same[key] = self._interval.same.get(key, 0) + 1
+
+    def _note_session(self, call: CallLike) -> None:
+        version = _fact(call, "protocol_version")
+        if version is not None and self.protocol_version is None:
+            self.protocol_version = version
+        session = _fact(call, "session") or "process"  # over stdio, the process serves one session
+        if session not in self._sessions:
+            with self._lock:
+                self._sessions.setdefault(session, (self._monotonic(), version))
+
+    def end_session(self, session: str | None = None) -> None:
+        """A session ended (``None``: all of them, as the server stops): its duration is recorded."""
+        with self._lock:
+            ended = list(self._sessions) if session is None else [session]
+            for key in ended:
+                found = self._sessions.pop(key, None)
+                if found is None:
+                    continue
+                seconds = max(0.0, self._monotonic() - found[0])
+                self.session_durations.record(seconds)
+                otlp = self.otlp
+                if otlp is not None:
+                    otlp.record_session(seconds, {"mcp.protocol.version": found[1]} if found[1] else {})
+
+    def _label(self, name: str, seen: set[str], limit: int) -> str:
+        """``name``, or ``_OTHER`` once ``limit`` names are in use (bounded labels and metric names)."""
+        if name in seen:
+            return name
+        with self._lock:
+            if len(seen) >= limit:
+                return OTHER
+            seen.add(name)
+        return name
 
     def record(self, method: str, tool: str | None, seconds: float, error_type: str | None = None, *,
                crashed: bool = False) -> None:
+        if not self.enabled:
+            return
         key: Key = (method, tool, error_type)
         name = tool or f"method.{method}"
         with self._lock:
@@ -155,30 +227,31 @@ class PerformanceMonitor:
                 hist = self.histograms[key] = Histogram()
             hist.record(seconds)
             iv = self._interval
-            if tool is None:  # another request (resources/read, tools/list, ...): its count and durations
-                iv.method_calls[method] = iv.method_calls.get(method, 0) + 1
-                durations = iv.durations.setdefault(name, [])
-                if len(durations) < MAX_DURATIONS:
-                    durations.append(seconds)
-                otlp = self.otlp
-                if otlp is not None:
-                    otlp.record_duration(key, seconds)
-                return
             durations = iv.durations.setdefault(name, [])
             if len(durations) < MAX_DURATIONS:
                 durations.append(seconds)
-            iv.calls[name] = iv.calls.get(name, 0) + 1
-            if crashed:
-                iv.crashes[name] = iv.crashes.get(name, 0) + 1
-                self.crash_times = [*self.crash_times[-19:], self._monotonic()]
-            elif error_type is not None:
-                iv.errors[name] = iv.errors.get(name, 0) + 1
+            if tool is None:  # another request (resources/read, tools/list, ...): its count and durations
+                iv.method_calls[method] = iv.method_calls.get(method, 0) + 1
+            else:
+                self._count_call(iv, name, error_type, crashed)
         otlp = self.otlp
         if otlp is not None:
             otlp.record_duration(key, seconds)
 
+    def _count_call(self, iv: _Interval, name: str, error_type: str | None, crashed: bool) -> None:
+        """One tool call in the interval's counts (under the lock)."""
+        iv.calls[name] = iv.calls.get(name, 0) + 1
+        if crashed:
+            iv.crashes[name] = iv.crashes.get(name, 0) + 1
+            self.crash_times = [*self.crash_times[-19:], self._monotonic()]
+        elif error_type is not None:
+            iv.errors[name] = iv.errors.get(name, 0) + 1
+
     def record_sizes(self, method: str, tool: str | None, received: int, sent: int) -> None:
         """Bytes of one request's params and of its result (the JSON-RPC message without its envelope)."""
+        if not self.enabled:
+            return
+        tool = self._known(tool)
         key: Key = (method, tool, None)
         name = tool or f"method.{method}"
         with self._lock:
@@ -196,6 +269,12 @@ class PerformanceMonitor:
         if otlp is not None:
             otlp.record_sizes(key, received, sent)
 
+    def _known(self, tool: str | None) -> str | None:
+        """The label a tool's bytes go under: its own once its calls have one, else _OTHER when labels ran out."""
+        if tool is None or tool in self._tool_labels or len(self._tool_labels) < MAX_TOOL_LABELS:
+            return tool
+        return OTHER
+
     def wire_middleware(self, *, sizes: bool = True) -> Middleware:
         """A server middleware (``MCPServer.middleware``) that measures the bytes of every request and result
         (unless ``sizes`` is false: the stdio transport counts the lines it reads and writes, for free), and
@@ -209,6 +288,7 @@ class PerformanceMonitor:
         detaches (and stops the OTLP export)."""
         self.workspace = workspace
         if workspace is None:
+            self.end_session()
             self.stop_export()
             return
         self.configure(workspace.config.monitor)
@@ -217,6 +297,10 @@ class PerformanceMonitor:
         """Apply ``monitor.*`` settings (those not given to the constructor) and start the OTLP export if it is
         configured. Never raises: an export that cannot start is reported in the log and the health."""
         self.settings = settings
+        self.enabled = settings.enabled
+        if not self.enabled:
+            self.notes = ["the monitor is off (monitor.enabled: false in devreliab.jsonc): nothing is recorded"]
+            return
         if "interval_s" not in self._given:
             self.interval_s = settings.sample_interval_s
         if "raw_keep_s" not in self._given:
@@ -237,9 +321,46 @@ class PerformanceMonitor:
         if otlp is not None:
             otlp.shutdown()
 
+    def _cache_workspaces(self) -> list[Workspace]:
+        if self.cache_sources is not None:
+            try:
+                return self.cache_sources()
+            except Exception:  # pragma: no cover - a provider's bug must not stop sampling
+                log.exception("monitor: cannot list the workspaces")
+        return [self.workspace] if self.workspace is not None else []
+
     def cache_stats(self) -> CacheStats | None:
-        """The attached workspace's content-cache counters (an in-memory read), or None without a workspace."""
-        return self.workspace.cache_stats() if self.workspace is not None else None
+        """The content-cache counters summed over every workspace of the process (over HTTP each session has
+        its own; an in-memory read), or None without a workspace."""
+        from ..vfs import CacheStats
+
+        stats = [ws.cache_stats() for ws in self._cache_workspaces()]
+        if not stats:
+            return None
+        return CacheStats(**{name: sum(getattr(s, name) for s in stats) for name in vars(stats[0])})
+
+    def _cache_deltas(self) -> tuple[CacheStats | None, dict[str, float]]:
+        """The summed counters now, and hits, misses and evictions since the last sample: per workspace, so that
+        a session's workspace that goes away takes nothing back."""
+        from ..vfs import CacheStats
+
+        workspaces = self._cache_workspaces()
+        if not workspaces:
+            return None, {}
+        first = self._prev_mono is None  # the first sample has no interval: no deltas, as for every counter
+        deltas = {"cache.hits": 0.0, "cache.misses": 0.0, "cache.evictions": 0.0}
+        prev, self._cache_prev = self._cache_prev, {}
+        stats = []
+        for ws in workspaces:
+            s = ws.cache_stats()
+            stats.append(s)
+            now_v = (s.hits, s.misses, s.evictions)
+            before = prev.get(id(ws), (0, 0, 0))  # a session's new workspace: all it did is new
+            for name, new, old in zip(("hits", "misses", "evictions"), now_v, before, strict=True):
+                deltas[f"cache.{name}"] += max(0, new - old)
+            self._cache_prev[id(ws)] = now_v
+        total = CacheStats(**{name: sum(getattr(s, name) for s in stats) for name in vars(stats[0])})
+        return total, ({} if first else deltas)
 
     def note_loop_lag(self, seconds: float) -> None:
         self._lag_max_s = max(self._lag_max_s, seconds)
@@ -304,14 +425,11 @@ class PerformanceMonitor:
         if stats.open_fds is not None:
             values["process.open_fds"] = stats.open_fds
         values["loop.lag_ms"] = lag * 1000
-        cache = self.cache_stats()
+        values.update(self._cpu_wait(elapsed))
+        cache, deltas = self._cache_deltas()
+        values.update(deltas)
+        values.update(_agent_values(iv))
         if cache is not None:
-            for name in ("hits", "misses", "evictions"):
-                now_v = float(getattr(cache, name))
-                prev_v = self._prev.get(f"cache.{name}")
-                if prev_v is not None:
-                    values[f"cache.{name}"] = max(0.0, now_v - prev_v)
-                self._prev[f"cache.{name}"] = now_v
             values["cache.bytes_held"] = cache.bytes_held
             values["cache.max_bytes"] = cache.max_bytes
             values["cache.entries"] = cache.entries
@@ -323,9 +441,26 @@ class PerformanceMonitor:
         self._prev_wall, self._prev_mono = wall, mono
         return values
 
+    def _cpu_wait(self, elapsed: float | None) -> dict[str, float]:
+        """``process.cpu_wait_ms``: milliseconds a second the process's threads waited for a CPU (the machine is
+        overloaded when this grows)."""
+        waited = _proc.cpu_wait_seconds()
+        if waited is None:
+            return {}
+        before, self._prev["cpu_wait"] = self._prev.get("cpu_wait"), waited
+        if before is None or not elapsed:
+            return {}
+        return {"process.cpu_wait_ms": max(0.0, waited - before) * 1000 / elapsed}
+
     def _workspace_counts(self, store: StateStore, since: float, now: float) -> dict[str, float]:
         with _samples.connection(store) as conn:
-            return self._counts(conn, since, now)
+            values = self._counts(conn, since, now)
+        db = str(store.path) if hasattr(store, "path") else str(self.root / STATE_DIR / DB_NAME)
+        values["store.bytes"] = _proc.file_bytes(db, db + "-wal")
+        ws = self.workspace
+        if ws is not None:
+            values["store.budget_bytes"] = float(ws.config.raw.get("versions", {}).get("max_bytes", 0) or 0)
+        return values
 
     @staticmethod
     def _counts(conn: sqlite3.Connection, since: float, now: float) -> dict[str, float]:
@@ -338,6 +473,8 @@ class PerformanceMonitor:
 
     def sample(self) -> dict[str, float]:
         """Take one sample: collect, flag anomalies, write it to the store (pruning now and then). Never raises."""
+        if not self.enabled:
+            return {}
         with self._sample_lock:
             since = self._prev_wall
             try:
@@ -388,6 +525,8 @@ class PerformanceMonitor:
                 await anyio.sleep(LAG_TICK_S)
                 self.note_loop_lag(max(0.0, time.perf_counter() - before - LAG_TICK_S))
 
+        if not self.enabled:
+            return
         async with anyio.create_task_group() as tg:
             tg.start_soon(probe)
             while True:
@@ -414,7 +553,7 @@ class PerformanceMonitor:
             health = workspace_health(self.root, store=self._open_store(), now=now,
                                       store_problem=self.store_problem, live_crashes=self.recent_crashes(),
                                       notes=self.notes, own_process=self.process, explain_empty=False,
-                                      open_store=False, export_problem=self.export_problem)
+                                      open_store=False, export_problem=self.export_problem, window=self._window)
         except Exception as exc:  # a bug in judging must not fail the health call that asks for it
             log.exception("monitor: cannot judge the health")
             health = Health("degraded", [Reason("degraded", f"the monitor cannot judge the health: "
@@ -436,14 +575,14 @@ def workspace_health(root: str | os.PathLike[str], *, store: StateStore | None =
                      store_problem: str | None = None, live_crashes: int = 0,
                      notes: list[str] | None = None, own_process: str | None = None,
                      explain_empty: bool = True, open_store: bool = True,
-                     export_problem: str | None = None) -> Health:
-    """The health of the workspace at ``root`` from its state store (what ``devreliab health`` prints)."""
-    from ._health import WINDOW_S
-
+                     export_problem: str | None = None, window: Window | None = None) -> Health:
+    """The health of the workspace at ``root`` from its state store (what ``devreliab health`` prints).
+    ``window``: the samples read so far (kept by a caller that asks again: only new rows are read)."""
     now = time.time() if now is None else now
     notes = list(notes or [])
-    rows: list[Row] = []
+    window = window if window is not None else Window(HISTORY_S)
     procs: list[ProcessRow] = []
+    conflicts: ConflictInfo | None = None
     own = store is None
     problem = store_problem
     try:
@@ -453,21 +592,37 @@ def workspace_health(root: str | os.PathLike[str], *, store: StateStore | None =
                 return _unknown(assess([], [], now, notes=notes))
             store = StateStore(Path(root))
         if store is not None:
-            rows = _samples.recent(store, now - WINDOW_S)
+            window.refresh(store, now)
             procs = _samples.processes(store)
+            interval = min((p.interval for p in procs), default=DEFAULT_INTERVAL_S)
+            conflicts = _samples.conflicts(store, now - LONG_SAMPLES * interval)
     except Exception as exc:
         problem = f"{type(exc).__name__}: {exc}"
     finally:
         if own and store is not None:
             store.close()
-    empty = explain_empty and not rows and problem is None
+    empty = explain_empty and not window.series and problem is None
     if empty:
-        notes.append("no server process has sampled in the last 15 minutes: nothing to judge yet")
-    health = assess(rows, procs, now, store_problem=problem, live_crashes=live_crashes, notes=notes,
-                    own_process=own_process, export_problem=export_problem)
+        notes.append("no server process has sampled in the last hour: nothing to judge yet")
+    health = assess([], procs, now, store_problem=problem, live_crashes=live_crashes, notes=notes,
+                    own_process=own_process, export_problem=export_problem, conflicts=conflicts,
+                    series=window.series, memo=window.memo)
     return _unknown(health) if empty else health
 
 
 def _unknown(health: Health) -> Health:
     """No samples: "ok" would claim what nobody measured, so the status is "unknown" (unless a reason says more)."""
     return dataclasses.replace(health, status="unknown") if health.status == "ok" else health
+
+
+def _agent_values(iv: _Interval) -> dict[str, float]:
+    """Per agent (client name): its calls and errors, and the calls it repeated identically (a loop)."""
+    values: dict[str, float] = {}
+    for client, (calls, errors) in iv.clients.items():
+        values[f"client.{client}.calls"] = calls
+        values[f"client.{client}.errors"] = errors
+    for (client, tool, _), n in iv.same.items():
+        key = f"client.{client}.repeats.{tool}"
+        if n >= REPEAT_MIN and n > values.get(key, 0):
+            values[key] = n
+    return values

@@ -27,6 +27,8 @@ from ._histogram import (
     METRIC_NAME,
     REQUEST_SIZE_NAME,
     RESPONSE_SIZE_NAME,
+    SESSION_BOUNDARIES,
+    SESSION_NAME,
     SIZE_BOUNDARIES,
     Key,
     attributes,
@@ -182,10 +184,10 @@ class OtlpExport:
             def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
                 inner.shutdown(timeout_millis=timeout_millis)
 
-        def gauge(metric: str) -> Any:
+        def gauge(metric: str, scale: float = 1.0) -> Any:
             def observe(options: CallbackOptions) -> Iterable[Observation]:
                 found = monitor.latest.get(metric)
-                return [Observation(found[0])] if found is not None else []
+                return [Observation(found[0] * scale)] if found is not None else []
             return observe
 
         def cache(field: str) -> Any:
@@ -216,7 +218,7 @@ class OtlpExport:
                                       description="Resident memory of the server process.")
         meter.create_observable_gauge("process.open_file_descriptor.count", [gauge("process.open_fds")],
                                       unit="{file_descriptor}", description="Open file descriptors.")
-        meter.create_observable_gauge("devreliab.event_loop.lag", [gauge("loop.lag_ms")], unit="ms",
+        meter.create_observable_gauge("devreliab.event_loop.lag", [gauge("loop.lag_ms", 0.001)], unit="s",
                                       description="Largest event-loop lag in the last sampling interval.")
         meter.create_observable_gauge("devreliab.cache.size", [cache("bytes_held")], unit="By",
                                       description="Bytes held by the content cache.")
@@ -230,16 +232,23 @@ class OtlpExport:
                                       unit="{conflict}", description="Open write conflicts of the workspace.")
         meter.create_observable_gauge("devreliab.health.status", [health], unit="1",
                                       description="Workspace health: 0 ok, 1 degraded, 2 failing.")
-        self._attrs: dict[Key, dict[str, str]] = {}
+        self._session = meter.create_histogram(
+            SESSION_NAME, unit="s", description="Duration of the MCP sessions this server served.",
+            explicit_bucket_boundaries_advisory=list(SESSION_BOUNDARIES))
+        self._attrs: dict[tuple[Key, str | None], dict[str, str]] = {}
 
     def _attributes(self, key: Key) -> dict[str, str]:
-        found = self._attrs.get(key)
+        version = self._monitor.protocol_version
+        found = self._attrs.get((key, version))
         if found is None:
-            found = self._attrs[key] = attributes(key)
+            found = self._attrs[(key, version)] = attributes(key, version)
         return found
 
     def record_duration(self, key: Key, seconds: float) -> None:
         self._duration.record(seconds, self._attributes(key))
+
+    def record_session(self, seconds: float, attrs: dict[str, str]) -> None:
+        self._session.record(seconds, attrs)
 
     def record_sizes(self, key: Key, received: int, sent: int) -> None:
         attrs = self._attributes(key)

@@ -31,10 +31,10 @@ def _num(value: float) -> str:
     return repr(float(value)) if value == value else "NaN"
 
 
-def _histogram(name: str, help_text: str, hists: dict[Key, Histogram]) -> list[str]:
+def _histogram(name: str, help_text: str, hists: dict[Key, Histogram], version: str | None = None) -> list[str]:
     lines = [f"# HELP {name} {help_text}", f"# TYPE {name} histogram"]
     for key, h in sorted(hists.items(), key=lambda kv: tuple(x or "" for x in kv[0])):
-        attrs = attributes(key)
+        attrs = attributes(key, version)
         running = 0
         for bound, n in zip((*h.boundaries, float("inf")), h.counts, strict=True):
             running += n
@@ -50,8 +50,14 @@ def exposition(monitor: PerformanceMonitor) -> str:
         hists = {k: h.copy() for k, h in monitor.histograms.items()}
         requests = {k: h.copy() for k, h in monitor.request_sizes.items()}
         responses = {k: h.copy() for k, h in monitor.response_sizes.items()}
+        sessions = monitor.session_durations.copy()
+    version = monitor.protocol_version
     lines = _histogram("mcp_server_operation_duration_seconds",
-                       "Duration of MCP requests handled by this server (mcp.server.operation.duration).", hists)
+                       "Duration of MCP requests handled by this server (mcp.server.operation.duration).", hists,
+                       version)
+    lines += _histogram("mcp_server_session_duration_seconds", "Duration of the MCP sessions this server served "
+                        "(mcp.server.session.duration; recorded when a session ends).",
+                        {("", None, None): sessions} if sessions.count else {})
     lines += _histogram("mcp_server_request_size_bytes", "Bytes of each MCP request's params as JSON "
                         "(mcp.server.request.size; the JSON-RPC message less its envelope).", requests)
     lines += _histogram("mcp_server_response_size_bytes", "Bytes of each MCP result as JSON "
@@ -64,14 +70,14 @@ def exposition(monitor: PerformanceMonitor) -> str:
             ("process.open_fds", "process_open_fds", "gauge", "Number of open file descriptors."),
             ("process.cpu_percent", "devreliab_process_cpu_percent", "gauge",
              "CPU use of this process over the last sampling interval, in percent of one core."),
-            ("loop.lag_ms", "devreliab_event_loop_lag_milliseconds", "gauge",
-             "Largest event-loop lag seen in the last sampling interval."),
+            ("loop.lag_ms", "devreliab_event_loop_lag_seconds", "gauge",
+             "Largest event-loop lag seen in the last sampling interval, in seconds."),
             ("cache.bytes_held", "devreliab_cache_bytes", "gauge", "Bytes held by the content cache."),
             ("cache.max_bytes", "devreliab_cache_max_bytes", "gauge", "The content cache's budget in bytes."),
             ("cache.entries", "devreliab_cache_entries", "gauge", "Files held by the content cache."),
             ("vfs.open_conflicts", "devreliab_open_conflicts", "gauge", "Open write conflicts of the workspace.")):
         if metric in latest:
-            gauges.append((prom, kind, help_text, latest[metric][0]))
+            gauges.append((prom, kind, help_text, latest[metric][0] / (1000 if metric.endswith("_ms") else 1)))
     cache = monitor.cache_stats()
     if cache is not None:
         for field in ("hits", "misses", "evictions"):

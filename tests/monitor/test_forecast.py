@@ -31,7 +31,8 @@ def test_a_growing_cache_is_forecast_to_reach_its_budget() -> None:
     held = [50 * 2**20 + i * 2**20 for i in range(20)]  # +1 MB every 10 s
     data = rows("cache.bytes_held", held) + rows("cache.max_bytes", [budget] * 20)
     health = assess(data, [ProcessRow(P, 1, 0.0, 1190.0, 10.0)], now=1195.0)
-    assert any(f.startswith("the cache reaches its budget (100.0 MB) in about 5 minutes") for f in health.forecasts), \
+    assert any(f.startswith("the content cache of process 1 reaches its budget (100.0 MB) in about 5 minutes")
+               for f in health.forecasts), \
         health.forecasts
 
 

@@ -21,12 +21,13 @@ from .conftest import Clock, run
 
 def test_a_rising_error_rate_names_the_tool_and_the_time_it_rose(monitor: PerformanceMonitor, clock: Clock) -> None:
     run(monitor, clock, 30, calls=(("edit_file", 0.01, "ok"),) * 10)
-    rose_at = clock.time() + 10
+    rose_at = clock.time()  # the interval that ends with the first failing sample starts here
     run(monitor, clock, 3, calls=(("edit_file", 0.01, "ok"),) * 4 + (("edit_file", 0.01, "error"),) * 6)
     health = monitor.health(max_age_s=0)
-    expected = f"the error rate of edit_file rose after {time.strftime('%H:%M', time.localtime(rose_at))}"
-    reason = next(r for r in health.reasons if r.reason.startswith(expected))
-    assert health.status == "degraded" and "(to 60%)" in reason.reason
+    reason = next(r for r in health.reasons if r.subject == "edit_file")
+    assert reason.reason.startswith("60% of the calls of edit_file fail (18 of 30 lately")
+    assert reason.reason.endswith(f"since {time.strftime('%H:%M:%S', time.localtime(rose_at))}")
+    assert health.status == "degraded" and reason.since == rose_at  # 6 % over the long window: not failing
     assert "list_conflicts" in reason.action
     assert health.unusual[0].metric in {"tool.edit_file.error_rate", "tool.edit_file.errors"}
     assert health.anomaly_rates["tool.edit_file.error_rate"] > 0
@@ -63,7 +64,7 @@ def test_crashes_degrade_and_many_crashes_fail(monitor: PerformanceMonitor, cloc
 def test_a_slow_search_recommends_excluding_big_directories(monitor: PerformanceMonitor, clock: Clock) -> None:
     run(monitor, clock, 2, calls=(("search", 3.5, "ok"),))
     reason = next(r for r in monitor.health(max_age_s=0).reasons if r.metric == "tool.search.p95_ms")
-    assert reason.reason == "search is slow: p95 3.5 s" and "node_modules" in reason.action
+    assert reason.reason == "search is slow: p95 3.5 s (above 2 s)" and "node_modules" in reason.action
 
 
 @pytest.mark.anyio
@@ -79,7 +80,7 @@ async def test_the_health_tool_and_resource_answer_the_monitors_judgement(root: 
         resource = json.loads((await client.read_resource("devreliab://health")).contents[0].text)  # type: ignore[union-attr]
         metrics = (await client.call_tool("metrics", {})).structured_content
     assert tool is not None and metrics is not None
-    assert tool["status"] == "degraded" and tool["reasons"] == ["search is slow: p95 4.0 s"]
+    assert tool["status"] == "degraded" and tool["reasons"] == ["search is slow: p95 4.0 s (above 2 s)"]
     assert tool["details"][0]["action"].startswith("exclude large generated directories")
     assert resource == tool
     assert metrics["processes"] == 1 and metrics["samples"]["tool.search.p95_ms"]["value"] == 4000.0
@@ -114,10 +115,11 @@ def test_the_health_command_judges_samples_written_by_a_server(root: Path, capsy
     assert main(["health", "--root", str(root), "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["status"] == "degraded" and data["processes"] == 1
-    assert data["details"][0]["reason"] == "search is slow: p95 3.0 s"
+    assert data["details"][0]["reason"] == "search is slow: p95 3.0 s (above 2 s)"
+    assert data["details"][0]["subject"] == "search"
     assert main(["health", "--root", str(root)]) == 1
     text = capsys.readouterr().out
-    assert "degraded: search is slow: p95 3.0 s" in text and "→ exclude large generated directories" in text
+    assert "degraded: search is slow: p95 3.0 s (above 2 s)" in text and "→ exclude large generated directories" in text
 
 
 def test_the_health_command_refuses_a_root_that_is_not_a_directory(tmp_path: Path,

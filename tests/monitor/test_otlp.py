@@ -155,8 +155,11 @@ def test_a_server_exports_the_duration_histogram_with_its_attributes_to_an_otlp_
         server.kill()
     point = ok[-1]
     assert point["kind"] == "histogram" and point["unit"] == "s"
-    assert point["attributes"] == {"mcp.method.name": "tools/call", "gen_ai.tool.name": "file_info"}
-    assert point["bounds"][:3] == [0.01, 0.02, 0.05] and point["sum"] > 0
+    assert point["attributes"] == {"mcp.method.name": "tools/call", "gen_ai.tool.name": "file_info",
+                                   "mcp.protocol.version": point["attributes"]["mcp.protocol.version"]}
+    assert point["attributes"]["mcp.protocol.version"][:2] == "20"  # e.g. 2025-11-25
+    bounds = point["bounds"]
+    assert bounds[0] == 0.0001 and bounds[bounds.index(0.01):][:3] == [0.01, 0.02, 0.05] and point["sum"] > 0
     assert point["resource"]["service.name"] == "devreliab" and point["resource"]["process.pid"] == server.proc.pid
     assert failed[-1]["count"] >= 1
     assert sizes[-1]["unit"] == "By" and sizes[-1]["sum"] > 5 * 19  # each answer carries the file's size and more

@@ -35,7 +35,7 @@ def test_the_exposition_parses_and_carries_the_duration_histogram_with_otel_attr
     assert sorted(inf) == [2, 2]
     for name in ("process_resident_memory_bytes", "process_open_fds", "process_cpu_seconds",
                  "devreliab_cache_hits", "devreliab_cache_bytes", "devreliab_health_status",
-                 "devreliab_event_loop_lag_milliseconds", "devreliab_metric_anomaly"):
+                 "devreliab_event_loop_lag_seconds", "devreliab_metric_anomaly"):
         assert name in found, name
 
 

@@ -23,7 +23,7 @@ def test_every_tool_call_lands_in_a_histogram_named_by_the_otel_mcp_conventions(
     monitor.on_tool_call(ToolCall("edit_file", 0.2, "error", True))
     ok = monitor.histograms[("tools/call", "read_file", None)]
     assert ok.count == 2 and abs(ok.sum - 0.034) < 1e-9
-    assert ok.counts[0] == 1 and ok.counts[BOUNDARIES.index(0.05)] == 1
+    assert ok.counts[BOUNDARIES.index(0.005)] == 1 and ok.counts[BOUNDARIES.index(0.05)] == 1
     assert monitor.histograms[("tools/call", "edit_file", "tool_error")].count == 1
 
 

@@ -286,6 +286,26 @@
     });
   }
 
+  function tableRows(body, rows) {
+    body.replaceChildren(...rows.map((cells) => {
+      const tr = document.createElement("tr");
+      for (const cell of cells) {
+        const td = document.createElement("td");
+        td.textContent = cell;
+        tr.appendChild(td);
+      }
+      return tr;
+    }));
+  }
+
+  function renderAgents(snap) {
+    const pct = (v) => (100 * v).toFixed(1) + " %";
+    tableRows($("agent-rows"), (snap.agents || []).map((a) =>
+      [a.agent, String(a.calls), String(a.errors), pct(a.error_rate), a.repeats ? String(a.repeats) : "–"]));
+    tableRows($("tool-rows"), Object.entries(snap.tools || {}).map(([tool, t]) =>
+      [tool, String(t.totals.calls), String(t.totals.errors), pct(t.error_rate || 0)]));
+  }
+
   function renderConflicts(snap) {
     const c = snap.conflicts;
     $("conflicts").dataset.open = c.open;
@@ -356,7 +376,7 @@
     const domain = timeDomain(snap);
     currentStep = snap.step_s;
     for (const [name, fn] of [["health", renderHealth], ["latency", renderLatency], ["throughput", renderThroughput],
-      ["bytes", renderBytes], ["cache", renderCache], ["memory", renderMemory], ["conflicts", renderConflicts],
+      ["bytes", renderBytes], ["cache", renderCache], ["memory", renderMemory], ["agents", renderAgents], ["conflicts", renderConflicts],
       ["quality", renderQuality]]) {
       try { fn(snap, domain); } catch (err) { console.error(`dashboard: cannot draw ${name}:`, err); }
     }
