@@ -80,7 +80,8 @@ def test_scripts_demo_runs_the_demo_and_exits_0_when_every_step_showed_what_it_s
     assert run.code == 0, run.err + run.out
     for step in ("1. agent-A", ": written", "2. agent-B", ": merged", "3. agent-C", ": conflict",
                  "4. agent-B writes shop/alerts.py", "B602", "5. file_history shop/pricing.py",
-                 "Gate failed", "docs/mcp-tools.md", "devreliab dashboard", "docs/vscode.md"):
+                 "Gate failed", "devreliab setup claude-code", "docs/agents.md", "docs/mcp-tools.md",
+                 "devreliab dashboard", "docs/vscode.md"):
         assert step in run.out, step
     assert serve_processes(str(keep)) == [], "a devreliab serve of the demo outlived it"
 

@@ -32,7 +32,9 @@ def analysis_report(root: Path, out: Out) -> None:
 
 def next_steps(out: Out) -> None:
     out.title("Next steps")
-    out.line('give an agent devreliab: an MCP server entry {"command": "devreliab", "args": ["serve", "--root", '
+    out.line("put an agent's own Read/Edit/Write behind devreliab: devreliab setup claude-code (or codex, gemini, "
+             "copilot, cursor; --all) writes its MCP entry and hooks — docs/agents.md")
+    out.line('or by hand: an MCP server entry {"command": "devreliab", "args": ["serve", "--root", '
              '"."]} in its MCP config — docs/mcp-tools.md')
     out.line("watch every server of a workspace live: devreliab dashboard (http://127.0.0.1:8766/dashboard)")
     out.line("in VS Code: the extension (Problems panel, conflicts in a diff editor) — docs/vscode.md")
