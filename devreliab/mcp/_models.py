@@ -19,14 +19,19 @@ class _Out(BaseModel):
 
 
 class ReadFileResult(_Out):
-    """What read_file knows about the text it returns. The text itself (the whole file or lines
-    start_line..end_line) is the answer's text content, content[0].text, sent once."""
+    """A read: the file's facts and, for clients that read the structured channel, its text in ``content``
+    (which clients see the text where is said in docs/mcp-tools.md, "Answers")."""
 
     path: str = Field(description="Path relative to the workspace root.")
     version: str = Field(description="sha256:<hex> of the file's bytes; pass it as expected_version or if_version.")
+    content: str | None = Field(default=None, description="The text read (the lines start_line..end_line).")
     encoding: str | None = None
     line_ending: str | None = Field(default=None, description="lf, crlf, cr, mixed or none")
     total_lines: int | None = Field(default=None, description="Lines in the whole file, not only the range returned.")
+    start_line: int | None = Field(default=None, description="First line returned, when not the whole file.")
+    end_line: int | None = Field(default=None, description="Last line returned, when not the whole file.")
+    truncated: bool | None = Field(default=None, description="true: cut at the answer cap; ask for the rest.")
+    next_start_line: int | None = Field(default=None, description="When truncated: where the rest begins.")
     unchanged: bool | None = Field(default=None, description="true when if_version matched: there is no text.")
 
 
@@ -37,6 +42,9 @@ class ReadManyEntry(_Out):
     encoding: str | None = None
     line_ending: str | None = None
     total_lines: int | None = None
+    end_line: int | None = None
+    truncated: bool | None = None
+    next_start_line: int | None = None
     error: str | None = Field(default=None, description="Error kind if the path could not be read: FileNotFound, …")
     message: str | None = Field(default=None, description="What went wrong and what to do.")
 
@@ -54,6 +62,7 @@ class WriteFileResult(_Out):
                              "<<<<<<< / >>>>>>> markers. Left out for created/written.")
     guidance: list[str] | None = Field(default=None, description="For .py files: what this write changed in the "
                                        "quality gate (new security findings, functions that got more complex).")
+    next_step: str | None = Field(default=None, description="For merged and conflict: what to do now.")
 
 
 class EditFileResult(_Out):
@@ -61,6 +70,7 @@ class EditFileResult(_Out):
     version: str | None = None
     diff: str = Field(description="Unified diff of the change (for dry_run: the change that would be made).")
     guidance: list[str] | None = None
+    next_step: str | None = None
 
 
 class DirEntryOut(_Out):
@@ -118,6 +128,7 @@ class ResolveConflictResult(_Out):
     version: str | None = None
     conflict_id: str | None = Field(default=None, description="Set when the resolution itself conflicted with a newer "
                                     "change: resolve that one next.")
+    next_step: str | None = None
 
 
 class HistoryEntryOut(_Out):
@@ -137,6 +148,7 @@ class RestoreVersionResult(_Out):
     status: WriteStatus
     version: str | None = None
     conflict_id: str | None = None
+    next_step: str | None = None
 
 
 class FunctionMetric(_Out):

@@ -29,15 +29,19 @@ from devreliab.vfs import Workspace
 
 from . import _tools
 from ._errors import message
+from ._listing import tools_list_middleware
 from ._notify import CONFLICT_PREFIX, CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
 from ._roots import Roots
 from ._state import ServerState, ToolCallHook, tool_call_middleware
 
 INSTRUCTIONS = """\
-devreliab serves one workspace to several agents at once, safely. Every read returns a version; writes are based
-on the version you read, so a change someone made meanwhile is merged, never lost. A write that overlaps another
-change answers status "conflict" with a conflict_id and a merge with markers: resolve it with resolve_conflict,
-or re-read and redo. Save tokens: read ranges (start_line/end_line), re-check with if_version, search before
+devreliab serves one workspace to several agents at once, safely. Paths are relative to the workspace root
+('/'-separated; an absolute path inside the root works too). Every read answers with a version (sha256:…) in
+its first line [path | version … | lines]; your next write to that file is based on the version you read, so a
+change someone made meanwhile is merged, never lost. Where both changed the same lines the write answers status
+"conflict" with a conflict_id, the merge with markers and next_step: resolve it with resolve_conflict, or re-read
+and redo. When your connection has no session (MCP 2026-07-28 over HTTP) pass expected_version=<the version you
+read> to write_file. Save tokens: read ranges (start_line/end_line), re-check with if_version, search before
 reading, prefer edit_file to rewriting big files. Writes to .py files answer with guidance on what got worse."""
 
 
@@ -130,7 +134,7 @@ def build_server(
     roots.install(server)
 
     async def within_roots(ctx: Any, tool: str) -> str | None:
-        allowed = await roots.allowed(ctx.session)
+        allowed = await roots.allowed(ctx.session, getattr(ctx, "protocol_version", None))
         if allowed is None:
             return None
         arguments = ctx.params.get("arguments") if isinstance(ctx.params, dict) else None
@@ -139,6 +143,7 @@ def build_server(
     state.guard = within_roots
     _register_protocol_basics(server)
     server.middleware.append(tool_call_middleware(state))
+    server.middleware.append(tools_list_middleware(lambda: state.enabled_tools))
     if state.monitor is not None:  # bytes in and out of every request, and the other requests' durations
         server.middleware.append(state.monitor.wire_middleware(sizes=count_bytes))
     _tools.register(server, state)

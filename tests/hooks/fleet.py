@@ -25,6 +25,7 @@ from devreliab import Workspace
 
 from .conftest import hook_env, run_hook
 from .payloads import claude
+from tests.tools import read_text
 
 SESSIONS = 8
 ORDER = (0, 4, 1, 5, 2, 6, 3, 7)  # hook and MCP sessions take turns (reversed every other round)
@@ -111,7 +112,7 @@ class Fleet:
             self.reads[s] = path.read_text()
         else:
             result = self.servers[s - SESSIONS // 2].call_tool("read_file", path=name)
-            self.reads[s] = result.content[0].text
+            self.reads[s] = read_text(result.content[0].text)
 
     def _claude_write(self, s: int, name: str, content: str) -> bool:
         path = self.root / name

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.tools import npm_tool
+from tests.tools import read_text, npm_tool
 
 from .conftest import serve_env
 from .test_tools import TOOLS
@@ -46,7 +46,7 @@ def test_the_inspector_calls_read_file_and_gets_the_text_and_its_version(inspect
     result = inspect(inspector, root, "--method", "tools/call", "--tool-name", "read_file",
                      "--tool-arg", "path=README.md")
     assert result["structuredContent"]["version"].startswith("sha256:")
-    assert result["content"][0]["text"] == "# demo\nhello world\n"
+    assert read_text(result["content"][0]["text"]) == "# demo\nhello world\n"
 
 
 def test_the_inspector_sees_a_refused_path_as_a_tool_error(inspector: list[str], root: Path) -> None:

@@ -13,6 +13,7 @@ from devreliab.guidance._cache import AnalysisCache
 from devreliab.mcp import ToolCall
 
 from .conftest import call, connect, ok, refused
+from tests.tools import read_text
 
 pytestmark = pytest.mark.anyio
 
@@ -46,7 +47,7 @@ async def test_every_tool_has_a_description_an_output_schema_and_annotations(roo
 async def test_input_schemas_carry_the_contract_fields_and_their_constraints(root: Path) -> None:
     async with connect(root) as client:
         schemas = {t.name: t.input_schema for t in (await client.list_tools()).tools}
-    assert set(schemas["read_file"]["properties"]) == {"path", "start_line", "end_line", "if_version"}
+    assert set(schemas["read_file"]["properties"]) == {"path", "start_line", "end_line", "if_version", "line_numbers"}
     assert schemas["read_file"]["properties"]["path"]["maxLength"] == 4096
     assert set(schemas["write_file"]["properties"]) == {"path", "content", "expected_version"}
     assert set(schemas["edit_file"]["properties"]) == {"path", "edits", "expected_version", "dry_run"}
@@ -59,8 +60,8 @@ async def test_input_schemas_carry_the_contract_fields_and_their_constraints(roo
     assert set(schemas["restore_version"]["properties"]) >= {"path", "version"}
     assert set(schemas["analyze_project"]["properties"]) == {"paths", "changed_since"}
     for name, schema in schemas.items():
-        for prop, spec in schema["properties"].items():
-            assert spec.get("description"), (name, prop)
+        for prop, spec in schema["properties"].items():  # what a path is, the server's instructions say once
+            assert spec.get("description") or prop == "path", (name, prop)
 
 
 # -- reading -------------------------------------------------------------------------------------------------
@@ -71,22 +72,15 @@ async def test_read_file_returns_content_version_and_format(root: Path) -> None:
     assert data is not None
     assert data["version"].startswith("sha256:")
     assert (data["encoding"], data["line_ending"], data["total_lines"]) == ("utf-8", "lf", 2)
-    assert [c.text for c in result.content] == ["# demo\nhello world\n"]  # type: ignore[union-attr]
-    assert "content" not in data  # the text travels once
-
-
-async def test_read_file_sends_the_text_once(root: Path) -> None:
-    (root / "big.txt").write_text("a line of text\n" * 5000)
-    async with connect(root) as client:
-        result = await call(client, "read_file", path="big.txt")
-    wire = result.model_dump_json(by_alias=True, exclude_none=True)
-    assert wire.count("a line of text") == 5000
+    assert [c.text for c in result.content] == [  # type: ignore[union-attr]
+        f"[README.md | version {data['version']} | 2 lines]\n# demo\nhello world\n"]
+    assert data["content"] == "# demo\nhello world\n"  # a client of unknown habits gets it in both channels
 
 
 async def test_read_file_with_a_line_range_returns_only_those_lines(root: Path) -> None:
     async with connect(root) as client:
         result = await call(client, "read_file", path="README.md", start_line=2, end_line=2)
-    assert result.content[0].text == "hello world\n"  # type: ignore[union-attr]
+    assert read_text(result.content[0].text) == "hello world\n"  # type: ignore[union-attr]
     assert result.structured_content is not None and result.structured_content["total_lines"] == 2
 
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from ..mcp.conftest import StdioServer
 from .conftest import make_canary, make_workspace, scale, tree_hash
 from .strategies import JSON, TOOLS, hostile_paths, tool_arguments
+from tests.tools import read_text
 
 EXAMPLES = scale(250, 3000)
 # Shrinking would replay failing examples that each wait out a timeout; the failing example is reported as is.
@@ -202,7 +203,7 @@ def test_generated_raw_lines_never_break_the_server(target: Target, figures: dic
 
     one_line()
     still = target.proc.call_tool("read_file", path="README.md")
-    assert still["content"][0]["text"] == "# demo\nhello world\n"
+    assert read_text(still["content"][0]["text"]) == "# demo\nhello world\n"
     figures.update(raw_lines=count[0], server_crashes=0)
 
 

@@ -115,7 +115,7 @@ export interface WriteResult {
   guidance?: string | string[];
 }
 
-/** read_file: `content` is the answer's text content; the rest is its structured content. */
+/** read_file: the file's facts and its text (`content`), from either channel of the answer. */
 export interface ReadResult {
   path: string;
   content?: string;
