@@ -190,7 +190,9 @@ class AnalyzeFileResult(_Out):
     version: str
     maintainability: float | None = None
     mi_rank: str | None = None
-    functions: list[FunctionMetric]
+    functions: list[FunctionMetric] = Field(description="The functions that fail the gate or are close to it "
+                                            "(all of them with all_functions).")
+    functions_omitted: int | None = Field(default=None, description="Functions left out as simple.")
     findings: list[FindingOut]
     recommendations: list[RecommendationOut]
     gate: GateOut
@@ -227,8 +229,8 @@ class AnalyzeProjectResult(_Out):
 class CacheStatsOut(_Out):
     hits: int
     misses: int
-    racy_rehashes: int
-    evictions: int
+    racy_rehashes: int | None = None  # left out when 0
+    evictions: int | None = None  # left out when 0
     entries: int
     bytes_held: int
     max_bytes: int
@@ -264,8 +266,8 @@ class HealthResult(_Out):
 
 class ToolMetric(_Out):
     calls: int
-    errors: int = Field(description="Calls answered with isError (refused arguments, paths, ...).")
-    crashes: int = Field(description="Calls that failed with an unexpected exception.")
+    errors: int | None = Field(default=None, description="Calls answered with isError (left out when 0).")
+    crashes: int | None = Field(default=None, description="Calls that failed unexpectedly (left out when 0).")
     mean_ms: float
     max_ms: float
 

@@ -77,14 +77,14 @@ class Roots:
         self._by_connection.pop(_connection(ctx.session), None)
 
     async def allowed(self, session: Any, protocol_version: str | None = None) -> list[str] | None:
+        caps = getattr(session, "client_capabilities", None)
+        if caps is None or getattr(caps, "roots", None) is None or not hasattr(session, "list_roots"):
+            return None
         if protocol_version in MODERN_PROTOCOL_VERSIONS:  # no back channel to ask on: said once, then quiet
             if not self._said_modern:
                 self._said_modern = True
                 log.warning("MCP roots are not asked for on %s connections (the protocol has no back channel for "
                             "roots/list): the workspace is what --root says", protocol_version)
-            return None
-        caps = getattr(session, "client_capabilities", None)
-        if caps is None or getattr(caps, "roots", None) is None or not hasattr(session, "list_roots"):
             return None
         connection = _connection(session)
         if connection in self._by_connection:

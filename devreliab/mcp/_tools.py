@@ -419,9 +419,14 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- guidance --------------------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Analyse a Python file", description=(
-        "Quality and security of one Python file: maintainability, complexity per function, bandit findings, "
-        "ranked fixes and the quality gate. Use it before and after refactoring."))
-    def analyze_file(path: FilePath) -> Annotated[CallToolResult, AnalyzeFileResult]:
+        "Quality and security of one Python file: maintainability, the functions that fail the complexity gate "
+        "or are close to it, bandit findings, ranked fixes and the quality gate. Use it before and after "
+        "refactoring."))
+    def analyze_file(
+        path: FilePath,
+        all_functions: Annotated[bool, Field(description="List every function, not only those near the gate.")]
+        = False,
+    ) -> Annotated[CallToolResult, AnalyzeFileResult]:
         ws = state.ws
         info = ws.file_info(path)
         if info.binary or not info.path.endswith((".py", ".pyi")):
@@ -431,10 +436,12 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         a = g.analyse(info.path, data, config, ws.store)
         baseline = read_baseline(config.baseline) if config.baseline is not None else None
         gate = evaluate([a], config.gates, baseline)
+        every = g.functions(a)
+        shown = every if all_functions else g.near_the_gate(every, config.gates.complexity_below)
         return _answer(AnalyzeFileResult(
             path=a.path, version=a.version, maintainability=a.maintainability, mi_rank=a.mi_rank,
-            functions=g.functions(a), findings=g.findings([a]), recommendations=g.recommendations([a]),
-            gate=g.gate(gate), error=a.error.message if a.error else None))
+            functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a]),
+            recommendations=g.recommendations([a]), gate=g.gate(gate), error=a.error.message if a.error else None))
 
     @tool(READ_ONLY, title="Analyse the project", description=(
         "Analyse the workspace's Python files (or paths, or those changed since a git ref): summary, "
@@ -532,9 +539,24 @@ def metrics_of(state: ServerState) -> MetricsResult:
         processes = monitor.health().processes or None
     return MetricsResult(
         uptime_s=round(time.monotonic() - state.started, 3), pid=state.pid,
-        cache=CacheStatsOut(**stats.to_dict()), open_conflicts=conflicts,
-        tools={name: ToolMetric(calls=c.calls, errors=c.errors, crashes=c.crashes,
+        cache=CacheStatsOut(**{k: v for k, v in stats.to_dict().items() if v or k not in _ZERO_OMITTED}),
+        open_conflicts=conflicts,
+        tools={name: ToolMetric(calls=c.calls, errors=c.errors or None, crashes=c.crashes or None,
                                 mean_ms=round(c.total_s / c.calls * 1000, 3) if c.calls else 0.0,
                                 max_ms=round(c.max_s * 1000, 3))
                for name, c in state.stats.snapshot().items()},
-        processes=processes, samples=samples, anomaly_rates=rates)
+        processes=processes, samples=_nonzero_samples(samples), anomaly_rates=_nonzero(rates))
+
+
+_ZERO_OMITTED = ("racy_rehashes", "evictions")
+
+
+def _nonzero_samples(samples: dict[str, SampleOut] | None) -> dict[str, SampleOut] | None:
+    """The samples worth a model's tokens: a zero that is not an anomaly says nothing."""
+    kept = {m: s for m, s in (samples or {}).items() if s.value or s.anomaly}
+    return kept or None
+
+
+def _nonzero(rates: dict[str, float] | None) -> dict[str, float] | None:
+    kept = {m: r for m, r in (rates or {}).items() if r}
+    return kept or None

@@ -200,7 +200,7 @@ export class DevreliabClient implements DevreliabApi {
   }
 
   analyzeFile(path: string): Promise<FileAnalysis> {
-    return this.analyses.run(() => this.callTool<FileAnalysis>("analyze_file", { path })).then(normaliseAnalysis);
+    return this.analyses.run(() => this.callTool<FileAnalysis>("analyze_file", { path, all_functions: true })).then(normaliseAnalysis);
   }
 
   health(): Promise<Health> {

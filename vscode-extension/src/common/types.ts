@@ -67,8 +67,8 @@ export interface Health {
 
 export interface ToolStats {
   calls: number;
-  errors: number;
-  crashes: number;
+  errors?: number; // left out when 0
+  crashes?: number; // left out when 0
   mean_ms: number;
   max_ms: number;
 }
