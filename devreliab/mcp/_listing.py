@@ -16,13 +16,16 @@ from pydantic import BaseModel
 
 TOOLSETS: dict[str, tuple[str, ...]] = {
     "files": ("read_file", "read_many", "list_directory", "search", "file_info"),
-    "edit": ("write_file", "edit_file"),
+    "edit": ("write_file", "edit_file", "delete_file", "move_file", "create_directory"),
     "conflicts": ("list_conflicts", "resolve_conflict", "file_history", "restore_version"),
     "guidance": ("analyze_file", "analyze_project"),
     "monitor": ("health", "metrics"),
 }
+# The report tools' answers are large nested reports a model reads as they come; their schemas (5 KB of the list)
+# would be paid on every turn for no model's benefit. Their shapes are in docs/mcp-tools.md.
+NO_OUTPUT_SCHEMA = frozenset({"analyze_file", "analyze_project", "health", "metrics"})
 _SUBSCHEMA_MAPS = ("properties", "$defs", "patternProperties")
-_OUTPUT_ONLY_NOISE = ("description", "required")
+_OUTPUT_ONLY_NOISE = ("description", "required", "default")
 
 
 def enabled_tools(toolsets: list[str]) -> frozenset[str]:
@@ -65,7 +68,7 @@ def compact(node: Any, *, descriptions: bool = True) -> Any:
         return node
     out: dict[str, Any] = {}
     for key, value in _without_null(node).items():
-        if _dropped(key, value, descriptions):
+        if _dropped(key, value, descriptions) or (key == "minLength" and value == 1):  # the server checks it
             continue
         if key in _SUBSCHEMA_MAPS and isinstance(value, dict):
             out[key] = {name: compact(sub, descriptions=descriptions) for name, sub in value.items()}
@@ -76,11 +79,26 @@ def compact(node: Any, *, descriptions: bool = True) -> Any:
 
 def _compact_tool(tool: dict[str, Any]) -> dict[str, Any]:
     out = {**tool, "inputSchema": compact(tool.get("inputSchema"))}
-    if isinstance(tool.get("annotations"), dict):  # the tool's own title says it already
-        out["annotations"] = {k: v for k, v in tool["annotations"].items() if k != "title"}
-    if tool.get("outputSchema") is not None:
+    if isinstance(tool.get("annotations"), dict):
+        out["annotations"] = _meaningful_hints(tool["annotations"])
+    if tool.get("name") in NO_OUTPUT_SCHEMA:
+        out.pop("outputSchema", None)
+    elif tool.get("outputSchema") is not None:
         out["outputSchema"] = compact(tool["outputSchema"], descriptions=False)
     return out
+
+
+# The spec's defaults of the tool hints; destructive/idempotent mean something only when readOnlyHint is false.
+_HINT_DEFAULTS = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
+_WRITE_ONLY_HINTS = ("destructiveHint", "idempotentHint")
+
+
+def _meaningful_hints(annotations: dict[str, Any]) -> dict[str, Any]:
+    """readOnlyHint, and the other hints that differ from the spec's defaults (the tool's own title stands for
+    the annotation's)."""
+    read_only = annotations.get("readOnlyHint") is True
+    return {k: v for k, v in annotations.items() if k != "title" and (k == "readOnlyHint" or _HINT_DEFAULTS.get(k) != v)
+            and not (read_only and k in _WRITE_ONLY_HINTS)}
 
 
 def tools_list_middleware(enabled: Any) -> ServerMiddleware[Any]:

@@ -73,6 +73,14 @@ class EditFileResult(_Out):
     next_step: str | None = None
 
 
+class FileOpOut(_Out):
+    status: Literal["deleted", "moved", "created", "exists", "conflict"]
+    path: str = Field(description="The path acted on (a move: the new path).")
+    version: str | None = None
+    current_version: str | None = None
+    next_step: str | None = None
+
+
 class DirEntryOut(_Out):
     path: str = Field(description="Relative to the workspace root, '/'-separated.")
     type: Literal["file", "dir", "symlink", "other"]

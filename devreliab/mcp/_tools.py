@@ -38,6 +38,7 @@ from ._models import (
     EditFileResult,
     FileHistoryResult,
     FileInfoResult,
+    FileOpOut,
     HealthReasonOut,
     HealthResult,
     HistoryEntryOut,
@@ -72,7 +73,7 @@ FilePath = Annotated[str, Field(min_length=1, max_length=4096)]  # "relative to 
 DirPath = Annotated[str, Field(min_length=1, max_length=4096, description="Directory or file; '.' is the root.")]
 Version = Annotated[str, Field(min_length=1, max_length=80, description=_VERSION)]
 BaseVersion = Annotated[str | None, Field(min_length=1, max_length=80, description=(
-    "The version your change is based on (default: the one you last read); 'absent': creating the file."))]
+    "Base version (default: the one you read); 'absent': a new file."))]
 IfVersion = Annotated[str | None, Field(min_length=1, max_length=80, description=(
     "The version you hold: if still current, the answer is 'unchanged' without text."))]
 StartLine = Annotated[int | None, Field(ge=1, description="First line to return, 1-based.")]
@@ -81,12 +82,12 @@ Content = Annotated[str, Field(max_length=16 * 1024 * 1024, description="The com
 
 
 class EditIn(BaseModel):
-    """One search-and-replace edit."""
+    # no docstring: it would be published as the schema's description, in every tools/list
 
     model_config = {"extra": "forbid"}
     old_text: str = Field(min_length=1, max_length=1_000_000, description=(
         "Exact text to replace (whitespace included); it must occur once unless replace_all."))
-    new_text: str = Field(max_length=4_000_000, description="The replacement text.")
+    new_text: str = Field(max_length=4_000_000, description="Its replacement.")
     replace_all: bool = Field(default=False, description="Replace every occurrence of old_text.")
 
 
@@ -123,9 +124,6 @@ WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_
 WRITE_IDEMPOTENT = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True,
                                    open_world_hint=False)
 
-CONFLICT_HELP = (
-    "Status 'conflict' (a normal answer: nothing was written) carries conflict_id, current_version, the merge "
-    "with markers in diff, and next_step.")
 
 
 def _inside_root(ws: Workspace, given: str) -> str:
@@ -162,6 +160,11 @@ def next_step(status: str, conflict_id: str | None, version: str | None) -> str 
         return (f"Your change was merged with a change made meanwhile (the diff shows the result); the file is now "
                 f"version {version}, the base of your next write.")
     return None
+
+
+def _file_op(r: Any) -> FileOpOut:
+    return FileOpOut(status=r.status, path=r.path, version=r.version, current_version=r.current_version,
+                     next_step=r.message)
 
 
 def read_limits(ws: Workspace) -> tuple[int, int]:
@@ -261,12 +264,10 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- reading ---------------------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Read a file", description=(
-        "Read a text file. The answer starts with a line [path | version sha256:… | lines] and then the text; "
-        "the version you read is the base of your next write_file/edit_file to that file. Read only what you "
-        "need: start_line/end_line give a range, line_numbers=true prefixes each line with its number. A long "
-        "file is cut at the answer cap with a line telling which start_line/end_line to ask for next. "
-        "if_version=<the version you hold> answers 'unchanged' without text when the file did not change. "
-        "Binary files are refused (use file_info)."))
+        "Read a text file. The answer's first line is [path | version sha256:… | lines], then the text; that "
+        "version is the base of your next write to the file. start_line/end_line read a range; a long file is "
+        "cut with a line saying what to ask next. if_version=<version you hold> answers 'unchanged' without "
+        "text."))
     async def read_file(
         path: FilePath,
         start_line: StartLine = None,
@@ -286,10 +287,9 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- writing ---------------------------------------------------------------------------------------------
     @tool(WRITE, title="Write a file", description=(
-        "Create a file or replace its whole content. The base is expected_version, else the version you last "
-        "read: a change made since is merged (status 'merged') or, where both changed the same lines, "
-        "nothing is written. " + CONFLICT_HELP + " Overwriting a file you never read is refused; "
-        "expected_version='absent' creates a file that must not exist. Prefer edit_file for small changes."))
+        "Create a file or replace its content. A change made since your base version is merged (status "
+        "'merged'); where both changed the same lines nothing is written (status 'conflict' with conflict_id, "
+        "the merge with markers, next_step). A file you never read is not overwritten."))
     def write_file(
         path: FilePath,
         content: Content,
@@ -321,6 +321,24 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
                                       guidance=guidance(path, before, r.status),
                                       next_step=next_step(r.status, None, r.version)))
 
+    @tool(WRITE, title="Delete a file", description=(
+        "Delete a file you read (or name expected_version). A file changed since is not deleted: status "
+        "'conflict' with current_version. restore_version brings a deleted file back."))
+    def delete_file(path: FilePath, expected_version: BaseVersion = None) -> Annotated[CallToolResult, FileOpOut]:
+        return _answer(_file_op(state.ws.delete(path, expected_version=expected_version)))
+
+    @tool(WRITE, title="Move a file", description=(
+        "Rename or move a file you read (never over an existing file), on the same terms as delete_file."))
+    def move_file(path: FilePath, destination: Annotated[str, Field(min_length=1, max_length=4096,
+                                                                    description="The new path.")],
+                  expected_version: BaseVersion = None) -> Annotated[CallToolResult, FileOpOut]:
+        return _answer(_file_op(state.ws.move(path, destination, expected_version=expected_version)))
+
+    @tool(WRITE_IDEMPOTENT, title="Create a directory", description=(
+        "Create a directory and its missing parents; status 'exists' when it was there."))
+    def create_directory(path: FilePath) -> Annotated[CallToolResult, FileOpOut]:
+        return _answer(_file_op(state.ws.create_directory(path)))
+
     # -- listing and searching ------------------------------------------------------------------------------
     @tool(READ_ONLY, title="List a directory", description=(
         "List files and directories under path down to depth levels, without what .gitignore and the config "
@@ -328,8 +346,8 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
     def list_directory(
         path: DirPath = ".",
         depth: Annotated[int, Field(ge=1, le=20, description="1: only the directory's own entries.")] = 1,
-        include_hidden: Annotated[bool, Field(description="Include names starting with '.'.")] = False,
-        max_entries: Annotated[int, Field(ge=1, le=10_000, description="Cap on entries returned.")] = 500,
+        include_hidden: Annotated[bool, Field(description="Include dot files.")] = False,
+        max_entries: Annotated[int, Field(ge=1, le=10_000, description="Cap on entries.")] = 500,
     ) -> Annotated[CallToolResult, ListDirectoryResult]:
         r = state.ws.list_directory(path, depth=depth, include_hidden=include_hidden, max_entries=max_entries)
         return _answer(ListDirectoryResult(
@@ -340,14 +358,13 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         ".gitignore; narrow with path and glob. Answers path:line:column:text per match; truncated=true when "
         "max_results or the time limit was reached. Cheaper than reading files to find something."))
     def search(
-        pattern: Annotated[str, Field(min_length=1, max_length=1000, description="Regex, or text with "
-                                      "fixed_strings.")],
+        pattern: Annotated[str, Field(min_length=1, max_length=1000, description="A regex.")],
         path: DirPath = ".",
-        glob: Annotated[str | None, Field(max_length=200, description="Only files matching this glob.")] = None,
-        fixed_strings: Annotated[bool, Field(description="Treat pattern as plain text, not a regex.")] = False,
+        glob: Annotated[str | None, Field(max_length=200, description="Only files matching it.")] = None,
+        fixed_strings: Annotated[bool, Field(description="pattern is plain text.")] = False,
         case_sensitive: Annotated[bool, Field(description="false: ignore case.")] = True,
-        context_lines: Annotated[int, Field(ge=0, le=10, description="Lines of context each side.")] = 0,
-        max_results: Annotated[int, Field(ge=1, le=1000, description="Cap on matches returned.")] = 100,
+        context_lines: Annotated[int, Field(ge=0, le=10, description="Context lines each side.")] = 0,
+        max_results: Annotated[int, Field(ge=1, le=1000, description="Cap on matches.")] = 100,
     ) -> Annotated[CallToolResult, SearchResultOut]:
         r = state.ws.search(pattern, path=path, glob=glob, fixed_strings=fixed_strings,
                             case_sensitive=case_sensitive, context_lines=context_lines, max_results=max_results)
@@ -419,9 +436,8 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- guidance --------------------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Analyse a Python file", description=(
-        "Quality and security of one Python file: maintainability, the functions that fail the complexity gate "
-        "or are close to it, bandit findings, ranked fixes and the quality gate. Use it before and after "
-        "refactoring."))
+        "Quality and security of one Python file: maintainability, functions near or over the complexity gate, "
+        "bandit findings, ranked fixes, the gate."))
     def analyze_file(
         path: FilePath,
         all_functions: Annotated[bool, Field(description="List every function, not only those near the gate.")]
@@ -444,9 +460,8 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
             recommendations=g.recommendations([a]), gate=g.gate(gate), error=a.error.message if a.error else None))
 
     @tool(READ_ONLY, title="Analyse the project", description=(
-        "Analyse the workspace's Python files (or paths, or those changed since a git ref): summary, "
-        f"top {MAX_HOTSPOTS} hotspots, up to {MAX_FINDINGS} findings, top {MAX_RECOMMENDATIONS} fixes, the gate; "
-        "truncated=true when lists were cut. Unchanged files come from the cache."))
+        "Analyse the workspace's Python files (or paths, or those changed since a git ref): summary, hotspots, "
+        "findings, fixes, the gate; truncated=true when lists were cut."))
     def analyze_project(
         paths: Annotated[list[FilePath] | None, Field(max_length=200, description="Default: the workspace.")] = None,
         changed_since: Annotated[str | None, Field(min_length=1, max_length=200, pattern=r"^[^-\s][^\s]*$",
@@ -474,14 +489,13 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- health and metrics ---------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Server health", description=(
-        "Is something wrong? Status ok/degraded/failing of every devreliab server on this workspace, with "
-        "reasons and an action each, what is unusual, forecasts, open conflicts."))
+        "Is something wrong? ok/degraded/failing for every devreliab server on this workspace, with reasons and "
+        "an action each."))
     def health() -> Annotated[CallToolResult, HealthResult]:
         return _answer(health_of(state))
 
     @tool(READ_ONLY, title="Server metrics", description=(
-        "This server's counters: cache, open conflicts, per-tool calls, errors and durations, the monitor's "
-        "latest sample."))
+        "This server's counters: cache, conflicts, per-tool calls, errors, durations."))
     def metrics() -> Annotated[CallToolResult, MetricsResult]:
         return _answer(metrics_of(state))
 

@@ -37,7 +37,9 @@ from .._policy import WorkspacePolicy
 from .._store import StateStore
 from ._cache import CacheStats, ContentCache, Entry, Signature
 from ._diff import unified_diff as _diff
+from . import _fileops
 from ._edits import Edit, apply_edits, as_edits
+from ._fileops import FileOpResult
 from ._listing import list_directory
 from ._locks import PathLocks
 from ._merge import merge_texts
@@ -624,6 +626,21 @@ class Workspace:
 
         result = self._guarded(rp, decide, "restore")
         return RestoreResult(status=result.status, version=result.version, conflict_id=result.conflict_id)
+
+    # -- deleting, moving, directories (see _fileops) -------------------------------------------------------
+    def delete(self, path: PathArg, *, expected_version: str | None = None) -> FileOpResult:
+        """Delete a file this client read (or whose ``expected_version`` it names); a file changed since is
+        not deleted (status ``conflict``). The content stays restorable with restore_version."""
+        return _fileops.delete(self, os.fspath(path), _checked(expected_version) if expected_version else None)
+
+    def move(self, source: PathArg, destination: PathArg, *, expected_version: str | None = None) -> FileOpResult:
+        """Rename a file (never over an existing one), on the same terms as ``delete``."""
+        return _fileops.move(self, os.fspath(source), os.fspath(destination),
+                             _checked(expected_version) if expected_version else None)
+
+    def create_directory(self, path: PathArg) -> FileOpResult:
+        """Create a directory and its missing parents (status ``exists`` when it was there)."""
+        return _fileops.create_directory(self, os.fspath(path))
 
     # -- listing and searching ----------------------------------------------------------------------------
     def list_directory(self, path: PathArg = ".", *, depth: int = 1, include_hidden: bool = False,
