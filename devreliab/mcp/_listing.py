@@ -45,8 +45,8 @@ def _dropped(key: str, value: Any, descriptions: bool) -> bool:
     """Whether ``key`` of a schema node goes: titles and null defaults always; on the output side (no model
     reads it, and devreliab's own answers keep to the schema anyway) descriptions, ``required`` and
     ``additionalProperties: false``."""
-    if key == "title" or (key == "default" and value is None):
-        return True
+    if key == "title" or (key == "default" and value is None) or (key == "minLength" and value == 1):
+        return True  # (a minLength of 1 the server checks anyway)
     return not descriptions and (key in _OUTPUT_ONLY_NOISE or (key == "additionalProperties" and value is False))
 
 
@@ -68,7 +68,7 @@ def compact(node: Any, *, descriptions: bool = True) -> Any:
         return node
     out: dict[str, Any] = {}
     for key, value in _without_null(node).items():
-        if _dropped(key, value, descriptions) or (key == "minLength" and value == 1):  # the server checks it
+        if _dropped(key, value, descriptions):
             continue
         if key in _SUBSCHEMA_MAPS and isinstance(value, dict):
             out[key] = {name: compact(sub, descriptions=descriptions) for name, sub in value.items()}

@@ -545,24 +545,30 @@ def metrics_of(state: ServerState) -> MetricsResult:
 
     stats = state.ws.cache_stats()
     conflicts, _ = _open_conflicts(state)
-    monitor = state.monitor
-    samples = rates = processes = None
-    if monitor is not None:
-        samples = {m: SampleOut(**v) for m, v in monitor.snapshot().items()} or None
-        rates = monitor.anomaly_rates() or None
-        processes = monitor.health().processes or None
+    samples, rates, processes = _monitor_figures(state.monitor)
     return MetricsResult(
         uptime_s=round(time.monotonic() - state.started, 3), pid=state.pid,
         cache=CacheStatsOut(**{k: v for k, v in stats.to_dict().items() if v or k not in _ZERO_OMITTED}),
         open_conflicts=conflicts,
-        tools={name: ToolMetric(calls=c.calls, errors=c.errors or None, crashes=c.crashes or None,
-                                mean_ms=round(c.total_s / c.calls * 1000, 3) if c.calls else 0.0,
-                                max_ms=round(c.max_s * 1000, 3))
-               for name, c in state.stats.snapshot().items()},
-        processes=processes, samples=_nonzero_samples(samples), anomaly_rates=_nonzero(rates))
+        tools={name: _tool_metric(c) for name, c in state.stats.snapshot().items()},
+        processes=processes, samples=samples, anomaly_rates=rates)
+
+
+def _monitor_figures(monitor: Any) -> tuple[dict[str, SampleOut] | None, dict[str, float] | None, int | None]:
+    """The monitor's latest non-zero samples, non-zero anomaly rates and process count (None without one)."""
+    if monitor is None:
+        return None, None, None
+    samples = {m: SampleOut(**v) for m, v in monitor.snapshot().items()}
+    return _nonzero_samples(samples), _nonzero(monitor.anomaly_rates()), monitor.health().processes or None
 
 
 _ZERO_OMITTED = ("racy_rehashes", "evictions")
+
+
+def _tool_metric(c: Any) -> ToolMetric:
+    return ToolMetric(calls=c.calls, errors=c.errors or None, crashes=c.crashes or None,
+                      mean_ms=round(c.total_s / c.calls * 1000, 3) if c.calls else 0.0,
+                      max_ms=round(c.max_s * 1000, 3))
 
 
 def _nonzero_samples(samples: dict[str, SampleOut] | None) -> dict[str, SampleOut] | None:
