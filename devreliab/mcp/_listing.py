@@ -112,13 +112,13 @@ def tools_list_middleware(enabled: Any) -> ServerMiddleware[Any]:
         data = result.model_dump(by_alias=True, mode="json", exclude_none=True) if isinstance(result, BaseModel) \
             else result
         tools = data.get("tools") if isinstance(data, dict) else None
-        if not isinstance(tools, list):
+        if data is None or not isinstance(tools, list):
             return result
         allowed = enabled()
         kept = []
         for tool in tools:
             name = tool.get("name") if isinstance(tool, dict) else None
-            if name not in allowed:
+            if not isinstance(name, str) or name not in allowed:
                 continue
             if name not in cache:
                 cache[name] = _compact_tool(tool)

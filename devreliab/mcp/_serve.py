@@ -30,9 +30,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from devreliab import DevreliabError
 from devreliab.monitor import PerformanceMonitor
 
-from ._protocol import SSE_RETRY_MS, BoundedEventStore
 from ._lane import ReadLane
 from ._lane import enabled as lane_enabled
+from ._protocol import SSE_RETRY_MS, BoundedEventStore
 from ._server import build_server, create_server
 from ._stdio import run_stdio
 from ._wirebytes import WireBytes

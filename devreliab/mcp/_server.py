@@ -23,16 +23,15 @@ from mcp_types import (
     SetLevelRequestParams,
 )
 
-from devreliab import DevreliabError, __version__
-from devreliab import ConflictNotFound, FileNotFound
+from devreliab import ConflictNotFound, DevreliabError, FileNotFound, __version__
 from devreliab.monitor import PerformanceMonitor
 from devreliab.vfs import Workspace
 
 from . import _tools
 from ._errors import message
 from ._listing import tools_list_middleware
-from ._protocol import not_found, protocol_middleware, register_prompts
 from ._notify import CONFLICT_PREFIX, CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
+from ._protocol import not_found, protocol_middleware, register_prompts
 from ._roots import Roots
 from ._state import ServerState, ToolCallHook, tool_call_middleware
 

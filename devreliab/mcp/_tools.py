@@ -69,7 +69,7 @@ MAX_HOTSPOTS = 10
 
 # -- argument types ----------------------------------------------------------------------------------------
 _VERSION = "A version as returned by read_file/write_file: 'sha256:' + 64 hex digits."
-FilePath = Annotated[str, Field(min_length=1, max_length=4096)]  # "relative to the root" is said once, in the instructions
+FilePath = Annotated[str, Field(min_length=1, max_length=4096)]  # "relative to the root": said in the instructions
 DirPath = Annotated[str, Field(min_length=1, max_length=4096, description="Directory or file; '.' is the root.")]
 Version = Annotated[str, Field(min_length=1, max_length=80, description=_VERSION)]
 BaseVersion = Annotated[str | None, Field(min_length=1, max_length=80, description=(

@@ -35,9 +35,9 @@ from .._errors import (
 )
 from .._policy import WorkspacePolicy
 from .._store import StateStore
+from . import _fileops
 from ._cache import CacheStats, ContentCache, Entry, Signature
 from ._diff import unified_diff as _diff
-from . import _fileops
 from ._edits import Edit, apply_edits, as_edits
 from ._fileops import FileOpResult
 from ._listing import list_directory

@@ -11,10 +11,10 @@ from devreliab import load_config
 from devreliab._store import StateStore
 from devreliab.guidance._cache import AnalysisCache
 from devreliab.mcp import ToolCall
-
-from .conftest import call, connect, ok, refused
 from devreliab.mcp._listing import NO_OUTPUT_SCHEMA
 from tests.tools import read_text
+
+from .conftest import call, connect, ok, refused
 
 pytestmark = pytest.mark.anyio
 

@@ -53,5 +53,5 @@ def test_an_unknown_toolset_is_a_config_error(root: Path) -> None:
     from devreliab._config import ConfigError, load_config
 
     (root / "devreliab.jsonc").write_text('{"mcp": {"toolsets": ["files", "everything"]}}')
-    with pytest.raises(ConfigError, match="mcp.toolsets.*everything"):
+    with pytest.raises(ConfigError, match=r"mcp\.toolsets.*everything"):
         load_config(root)
