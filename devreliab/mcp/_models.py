@@ -69,6 +69,8 @@ class EditFileResult(_Out):
     status: EditStatus
     version: str | None = None
     diff: str = Field(description="Unified diff of the change (for dry_run: the change that would be made).")
+    conflict_id: str | None = None
+    current_version: str | None = None
     guidance: list[str] | None = None
     next_step: str | None = None
 

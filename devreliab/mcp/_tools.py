@@ -21,7 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from devreliab import DevreliabError, PathOutsideWorkspace
+from devreliab import DevreliabError, PathOutsideWorkspace, WorkspaceError
 from devreliab.guidance import analyze_path
 from devreliab.guidance._gates import evaluate, read_baseline
 from devreliab.vfs import ReadError, Workspace
@@ -150,6 +150,9 @@ def _disk_bytes(ws: Workspace, given: str, limit: int) -> bytes | None:
         return None
 
 
+NOTHING_CHANGED = "Nothing changed: the edits leave the file as it was (new_text equals old_text)."
+
+
 def next_step(status: str, conflict_id: str | None, version: str | None) -> str | None:
     """What the model should do after a write that did not simply go through."""
     if status == "conflict":
@@ -188,6 +191,9 @@ def _read_result(r: Any, start_line: int | None, limits: tuple[int, int], line_n
         out = ReadFileResult(path=r.path, version=r.version, unchanged=True)
         return out, f"[{r.path} | version {r.version} | unchanged: the version you hold is current, no text sent]"
     first = start_line or 1
+    if start_line is not None and start_line > max(r.total_lines or 0, 1):
+        raise WorkspaceError(f"{r.path!r}: start_line {start_line} is past the end: the file has "
+                             f"{r.total_lines} line(s)")
     shown = a.cap(r.content, first, r.total_lines, *limits)
     body = a.numbered(shown.text, first) if line_numbers else shown.text
     out = _read_out(r, shown, body, start_line is not None, channels)
@@ -317,9 +323,11 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         before = None if dry_run else before_bytes(path)
         r = state.ws.edit(path, [e.model_dump() for e in edits], expected_version=expected_version,
                           dry_run=dry_run)
-        return _answer(EditFileResult(status=r.status, version=r.version, diff=r.diff,
-                                      guidance=guidance(path, before, r.status),
-                                      next_step=next_step(r.status, None, r.version)))
+        unchanged = r.status == "written" and not r.diff
+        return _answer(EditFileResult(
+            status=r.status, version=r.version, diff=r.diff, conflict_id=r.conflict_id,
+            current_version=r.current_version, guidance=guidance(path, before, r.status),
+            next_step=NOTHING_CHANGED if unchanged else next_step(r.status, r.conflict_id, r.version)))
 
     @tool(WRITE, title="Delete a file", description=(
         "Delete a file you read (or name expected_version). A file changed since is not deleted: status "
