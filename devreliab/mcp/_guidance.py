@@ -36,7 +36,9 @@ def near_the_gate(functions: list[FunctionMetric], complexity_below: int) -> lis
 
 def findings(files: Iterable[FileAnalysis]) -> list[FindingOut]:
     return [FindingOut(path=a.path, test_id=f.test_id, severity=f.severity, confidence=f.confidence, line=f.line,
-                       qualname=f.qualname, message=f.message, cwe=f.cwe)
+                       qualname=f.qualname, message=f.message, cwe=f.cwe, col_offset=f.col_offset,
+                       end_col_offset=f.end_col_offset if f.end_col_offset >= 0 else None,
+                       more_info=f.more_info or None)
             for a in files for f in a.findings]
 
 

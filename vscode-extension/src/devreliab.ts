@@ -9,7 +9,8 @@ import { createLogger, errorMessage, type Logger } from "./common/logger";
 import { DevreliabClient, RESOURCES } from "./common/mcpClient";
 import { Poller } from "./common/poller";
 import { ServerManager } from "./common/server";
-import { looksLikeMissingPackage, resolveServerCommand } from "./common/serverCommand";
+import { looksLikeMissingPackage, resolveServerCommand, type ServerSpec } from "./common/serverCommand";
+import { serverFailureReason } from "./common/serverError";
 import { needsRestart, readSettings, type Settings } from "./common/settings";
 import { formatStatus } from "./common/statusBar";
 import { StatusBarItem } from "./common/statusBarItem";
@@ -37,6 +38,8 @@ function pickRoot(): string | undefined {
   return (withConfig ?? folders[0]).uri.fsPath;
 }
 
+const SELECT_INTERPRETER = "Select Interpreter";
+
 export class Devreliab implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private settings: Settings;
@@ -45,6 +48,7 @@ export class Devreliab implements vscode.Disposable {
   private metrics: Metrics | undefined;
   private healthError: string | undefined;
   private lastConflictCount = -1;
+  private root: string | undefined;
 
   readonly log: Logger;
   readonly server: ServerManager;
@@ -69,6 +73,8 @@ export class Devreliab implements vscode.Disposable {
   /** Everything that must not wait for the server; then the server starts in the background. */
   activate(): void {
     const root = pickRoot();
+    this.root = root;
+    this.settings = this.readSettings();
     this.registerCommands();
     const mcpChanged = registerMcpProvider(this.context, () => this.settings, this.log);
     this.disposables.push(
@@ -77,7 +83,7 @@ export class Devreliab implements vscode.Disposable {
           return;
         }
         const before = this.settings;
-        this.settings = readSettings(api.getConfiguration(CONFIG_SECTION));
+        this.settings = this.readSettings();
         mcpChanged?.fire();
         if (needsRestart(before, this.settings)) {
           this.log.info("server settings changed; restarting");
@@ -113,7 +119,7 @@ export class Devreliab implements vscode.Disposable {
 
     this.quality = new QualityView(this.store, root, uriOf);
     this.quality.view = api.createTreeView(VIEWS.quality, { treeDataProvider: this.quality, showCollapseAll: true });
-    const security = new SecurityView(this.store, uriOf);
+    const security = new SecurityView(this.store, uriOf, () => ({ state: this.server.state, message: this.server.message }));
     security.view = api.createTreeView(VIEWS.security, { treeDataProvider: security, showCollapseAll: true });
     this.conflicts = new ConflictsView(this.server, this.log, (rel) => void controller.analyze(rel));
     this.conflicts.view = api.createTreeView(VIEWS.conflicts, { treeDataProvider: this.conflicts });
@@ -136,10 +142,17 @@ export class Devreliab implements vscode.Disposable {
       api.onDidChangeActiveTextEditor((editor) => this.onActiveEditor(editor)),
     );
     this.store.onDidChange(() => this.updateStatus());
+    this.server.onDidChangeState(() => security.refresh());
     this.onActiveEditor(api.activeTextEditor());
+    this.watchForRestart(root);
 
     this.poller = new Poller(() => this.settings.healthRefreshSeconds * 1000, () => this.poll());
     this.disposables.push(this.poller);
+  }
+
+  /** The settings of the folder served (resource scope: a folder's .vscode/settings.json counts). */
+  private readSettings(): Settings {
+    return readSettings(api.getConfiguration(CONFIG_SECTION, this.root ? api.fileUri(this.root) : undefined));
   }
 
   private registerHealthView(): void {
@@ -215,14 +228,41 @@ export class Devreliab implements vscode.Disposable {
     if (!root) {
       throw new Error("no workspace folder");
     }
-    const resolution = resolveServerCommand(this.settings, root);
+    const selected = await this.selectedPython(root);
+    const resolution = resolveServerCommand(this.settings, root, undefined, selected);
     if (!resolution.ok) {
       this.offerInstall(root, resolution.message, "Open Settings", () => {
         void api.executeCommand("workbench.action.openSettings", "devreliab.");
       });
       throw new Error(resolution.message);
     }
-    const spec = resolution.spec;
+    try {
+      return await this.launch(resolution.spec, onExit, root, resolution.spec.origin !== "pythonExtension");
+    } catch (error) {
+      // the interpreter selected for the project's code need not have devreliab: the rest of the chain may
+      const fallback = resolution.spec.origin === "pythonExtension" && looksLikeMissingPackage(this.lastStderr) && resolveServerCommand(this.settings, root);
+      if (!fallback || !fallback.ok) {
+        if (resolution.spec.origin === "pythonExtension") this.reportStartFailure(resolution.spec, error, root);
+        throw error;
+      }
+      this.log.info(`devreliab is not installed in the selected interpreter ${resolution.spec.command}; trying ${fallback.spec.origin}`);
+      return this.launch(fallback.spec, onExit, root, true);
+    }
+  }
+
+  /** The Python extension's interpreter for the folder, when it is installed and answers. */
+  private async selectedPython(root: string): Promise<string | undefined> {
+    try {
+      const python = await api.selectedPythonInterpreter(root);
+      if (python) this.log.info(`the Python extension selected ${python}`);
+      return python;
+    } catch (error) {
+      this.log.warn(`asking the Python extension for its interpreter: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
+
+  private async launch(spec: ServerSpec, onExit: () => void, root: string, report: boolean): Promise<DevreliabClient> {
     this.lastStderr = "";
     this.log.info(`starting ${[spec.command, ...spec.args].join(" ")} (from ${spec.origin})`);
     try {
@@ -230,37 +270,75 @@ export class Devreliab implements vscode.Disposable {
         clientName: "devreliab-vscode",
         clientVersion: api.extensionVersion(this.context),
         onStderr: (text) => {
-          this.lastStderr = (this.lastStderr + text).slice(-4000);
+          this.lastStderr = (this.lastStderr + text).slice(-16_000);
           for (const line of text.split(/\r?\n/)) {
-            if (line.trim()) this.log.debug(`[server] ${line}`);
+            if (line.trim()) this.log.info(`[server] ${line}`);
           }
         },
         onClose: onExit,
         onResourceUpdated: (uri) => this.onResourceUpdated(uri),
       });
     } catch (error) {
-      const stderr = this.lastStderr.trim();
-      const missing = looksLikeMissingPackage(stderr);
-      const message = missing
-        ? `devreliab is not installed in ${spec.command}. Install it with ${INSTALL_HINT} or set devreliab.interpreter / devreliab.serverCommand.`
-        : `${SERVER_NAME} server failed to start: ${errorMessage(error)}${stderr ? ` — ${stderr.split("\n").slice(-1)[0]}` : ""}`;
-      const showLog = () => void api.executeCommand(COMMANDS.showLog);
-      if (missing) {
-        this.offerInstall(root, message, "Show Log", showLog);
-      } else {
-        void this.log.showErrorOnce(message, "Show Log").then((choice) => {
-          if (choice === "Show Log") showLog();
-        });
-      }
-      throw new Error(message);
+      throw report ? this.reportStartFailure(spec, error, root) : error;
     }
+  }
+
+  /** Shows why the server did not start — the reason from its stderr, e.g. the config error with its line
+   * and column — with an action that helps; the Error to fail the start with. */
+  private reportStartFailure(spec: ServerSpec, error: unknown, root: string): Error {
+    const stderr = this.lastStderr.trim();
+    const showLog = () => void api.executeCommand(COMMANDS.showLog);
+    if (looksLikeMissingPackage(stderr)) {
+      const message = `devreliab is not installed in ${spec.command}. Install it with ${INSTALL_HINT}, or set devreliab.interpreter / devreliab.serverCommand.`;
+      this.offerInstall(root, message, "Show Log", showLog);
+      return new Error(message);
+    }
+    const reason = serverFailureReason(stderr) ?? errorMessage(error);
+    const message = `${SERVER_NAME} server failed to start: ${reason}`;
+    const config = /devreliab\.jsonc/.test(reason) ? "Open devreliab.jsonc" : undefined;
+    void this.log.showErrorOnce(message, ...(config ? [config] : []), "Show Log").then((choice) => {
+      if (choice === "Show Log") showLog();
+      else if (choice && choice === config) void api.showTextDocument(api.fileUri(path.join(root, "devreliab.jsonc")));
+    });
+    return new Error(message);
+  }
+
+  /** A changed devreliab.jsonc (fixed, or broken) or another interpreter selected in the Python extension
+   * restarts the server, so a fixed config recovers without a manual restart. */
+  private watchForRestart(root: string): void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const soon = (why: string) => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (!api.isWorkspaceTrusted()) return;
+        this.log.info(`${why}; restarting the server`);
+        void this.restart();
+      }, 300);
+    };
+    const watcher = api.createFileSystemWatcher(root, "devreliab.jsonc");
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange(() => soon("devreliab.jsonc changed")),
+      watcher.onDidCreate(() => soon("devreliab.jsonc was created")),
+      watcher.onDidDelete(() => soon("devreliab.jsonc was deleted")),
+      { dispose: () => timer && clearTimeout(timer) },
+    );
+    void api.onDidChangePythonInterpreter(() => soon("the Python extension selected another interpreter")).then(
+      (d) => d && this.disposables.push(d),
+      () => undefined,
+    );
   }
 
   /** Show a "not installed" error with the install action (see common/install.ts) and one other action. */
   private offerInstall(root: string, message: string, other: string, onOther: () => void): void {
-    void this.log.showErrorOnce(message, INSTALL_ACTION, other).then((choice) => {
+    // with the Python extension, picking an interpreter that has devreliab is one click (and restarts the server)
+    const select = api.hasPythonExtension() ? SELECT_INTERPRETER : undefined;
+    void this.log.showErrorOnce(message, INSTALL_ACTION, ...(select ? [select] : []), other).then((choice) => {
       if (choice === other) {
         onOther();
+      } else if (choice && choice === select) {
+        void api.executeCommand("python.setInterpreter");
       } else if (choice === INSTALL_ACTION) {
         const step = installStep(root, this.settings.installSource);
         if (step.kind === "openSetting") {

@@ -75,6 +75,14 @@ export function onDidOpenTextDocument(listener: (d: vscode.TextDocument) => unkn
   return vscode.workspace.onDidOpenTextDocument(listener);
 }
 
+export function onDidChangeTextDocument(listener: (e: vscode.TextDocumentChangeEvent) => unknown): vscode.Disposable {
+  return vscode.workspace.onDidChangeTextDocument(listener);
+}
+
+export function onDidCloseTextDocument(listener: (d: vscode.TextDocument) => unknown): vscode.Disposable {
+  return vscode.workspace.onDidCloseTextDocument(listener);
+}
+
 export function textDocuments(): readonly vscode.TextDocument[] {
   return vscode.workspace.textDocuments;
 }
@@ -180,4 +188,45 @@ export function onDidGrantWorkspaceTrust(listener: () => unknown): vscode.Dispos
 
 export function createFileSystemWatcher(root: string, glob: string): vscode.FileSystemWatcher {
   return vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), glob));
+}
+
+/** The part of the Python extension's API (ms-python.python `exports.environments`) devreliab uses. */
+interface PythonEnvironments {
+  getActiveEnvironmentPath(resource?: vscode.Uri): { id: string; path: string };
+  resolveEnvironment(env: { id: string; path: string } | string): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
+  onDidChangeActiveEnvironmentPath: vscode.Event<unknown>;
+}
+
+async function pythonEnvironments(): Promise<PythonEnvironments | undefined> {
+  const extension = vscode.extensions.getExtension<{ environments?: PythonEnvironments }>("ms-python.python");
+  if (!extension) {
+    return undefined;
+  }
+  const exports = extension.isActive ? extension.exports : await extension.activate();
+  return exports?.environments;
+}
+
+/** The interpreter the Python extension selected for `folder`, when that extension is installed. */
+export async function selectedPythonInterpreter(folder: string): Promise<string | undefined> {
+  const environments = await pythonEnvironments();
+  if (!environments) {
+    return undefined;
+  }
+  const active = environments.getActiveEnvironmentPath(vscode.Uri.file(folder));
+  const resolved = await environments.resolveEnvironment(active);
+  return resolved?.executable?.uri?.fsPath ?? active.path;
+}
+
+/** Calls `listener` when the user selects another interpreter in the Python extension. */
+export async function onDidChangePythonInterpreter(listener: () => unknown): Promise<vscode.Disposable | undefined> {
+  const environments = await pythonEnvironments();
+  return environments?.onDidChangeActiveEnvironmentPath(() => listener());
+}
+
+export function hasPythonExtension(): boolean {
+  return vscode.extensions.getExtension("ms-python.python") !== undefined;
+}
+
+export function fileUri(file: string): vscode.Uri {
+  return vscode.Uri.file(file);
 }

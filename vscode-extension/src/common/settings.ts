@@ -6,8 +6,12 @@ export interface Settings {
   /** a Python interpreter with devreliab installed (`<interpreter> -m devreliab`). */
   interpreter: string;
   analyzeOnSave: boolean;
+  /** analyse the unsaved buffer while typing (debounced) */
+  analyzeOnType: boolean;
   debounceMs: number;
   codeLens: boolean;
+  /** the lowest complexity that gets a lens (functions over the gate always do) */
+  codeLensMinComplexity: number;
   healthRefreshSeconds: number;
   dashboardUrl: string;
   registerMcpServer: boolean;
@@ -19,12 +23,21 @@ export const DEFAULT_SETTINGS: Settings = {
   serverCommand: [],
   interpreter: "",
   analyzeOnSave: true,
+  analyzeOnType: true,
   debounceMs: 500,
   codeLens: true,
+  codeLensMinComplexity: 5,
   healthRefreshSeconds: 10,
   dashboardUrl: "",
   registerMcpServer: true,
   installSource: "",
+};
+
+/** Each setting's key under `devreliab.` in package.json, where it differs from its field name. */
+export const SETTING_KEYS: Record<keyof Settings, string> = {
+  ...(Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((k) => [k, k])) as Record<keyof Settings, string>),
+  codeLens: "codeLens.enabled",
+  codeLensMinComplexity: "codeLens.minComplexity",
 };
 
 /** What `vscode.workspace.getConfiguration("devreliab")` offers; a plain object in tests. */
@@ -64,8 +77,10 @@ export function readSettings(config: ConfigurationLike): Settings {
     serverCommand: argv(config.get("serverCommand")),
     interpreter: str(config.get("interpreter"), d.interpreter),
     analyzeOnSave: bool(config.get("analyzeOnSave"), d.analyzeOnSave),
+    analyzeOnType: bool(config.get("analyzeOnType"), d.analyzeOnType),
     debounceMs: int(config.get("debounceMs"), d.debounceMs, 0, 10_000),
-    codeLens: bool(config.get("codeLens"), d.codeLens),
+    codeLens: bool(config.get("codeLens.enabled"), bool(config.get("codeLens"), d.codeLens)),
+    codeLensMinComplexity: int(config.get("codeLens.minComplexity"), d.codeLensMinComplexity, 1, 1000),
     healthRefreshSeconds: int(config.get("healthRefreshSeconds"), d.healthRefreshSeconds, 2, 3600),
     dashboardUrl: str(config.get("dashboardUrl"), d.dashboardUrl),
     registerMcpServer: bool(config.get("registerMcpServer"), d.registerMcpServer),

@@ -26,7 +26,6 @@ export function formatStatus(state: ServerState, health: Health | undefined, act
   }
   const lines: string[] = [];
   let level: StatusView["level"] = "ok";
-  let icon = "$(pass)";
   if (health) {
     lines.push(`health: ${health.status}`);
     for (const reason of health.reasons ?? []) {
@@ -37,10 +36,8 @@ export function formatStatus(state: ServerState, health: Health | undefined, act
     }
     if (health.status === "failing") {
       level = "error";
-      icon = "$(error)";
     } else if (health.status !== "ok") {
       level = "warning";
-      icon = "$(warning)";
     }
   }
   let gate = "";
@@ -60,6 +57,8 @@ export function formatStatus(state: ServerState, health: Health | undefined, act
     }
   }
   const conflicts = health && health.open_conflicts > 0 ? ` $(git-merge)${health.open_conflicts}` : "";
+  // one icon for the whole item, the worst of health and the active file's gate: never a pass beside a failure
+  const icon = level === "error" ? "$(error)" : level === "warning" ? "$(warning)" : "$(pass)";
   return {
     text: `${icon} devreliab${gate}${conflicts}`,
     tooltip: lines.join("\n") || "devreliab",

@@ -1,11 +1,14 @@
-// Keeps analyses current: on open and (debounced) on save each Python file is analysed by the server
-// (async MCP calls, never on the UI thread); the whole workspace is scanned on start and on Refresh.
-// Results go to the AnalysisStore; the Problems panel follows it.
+// Keeps analyses current: on open, while typing (the unsaved buffer) and on save each Python file is analysed
+// by the server (debounced async MCP calls, never on the UI thread; a newer analysis of a file cancels the one
+// still running); the whole workspace is scanned on start and on Refresh. Until the answer for an edited
+// buffer arrives, edits that add or remove lines move the stored analysis with them. Results go to the
+// AnalysisStore; the Problems panel and the lenses follow it.
 
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { DIAGNOSTIC_SOURCE } from "../common/constants";
 import { KeyedDebouncer } from "../common/debounce";
+import { isAbort, LatestPerKey } from "../common/latest";
 import { errorMessage, type Logger } from "../common/logger";
 import { ToolError } from "../common/mcpClient";
 import { isExcluded, isPython, relativeTo } from "../common/paths";
@@ -13,7 +16,8 @@ import type { ServerManager } from "../common/server";
 import type { Settings } from "../common/settings";
 import type { AnalysisStore } from "../views/analysisStore";
 import * as api from "../vscodeapi";
-import { analysisDiagnostics, type DiagnosticSpec } from "./diagnostics";
+import { analysisDiagnostics, diagnosticColumns, type DiagnosticSpec } from "./diagnostics";
+import { movesLines, shiftAnalysis, type LineChange } from "./lineShift";
 
 const MAX_SCAN_FILES = 2000;
 
@@ -27,7 +31,8 @@ export function toDiagnostic(spec: DiagnosticSpec, document?: vscode.TextDocumen
   let range = new vscode.Range(spec.line, 0, spec.line, Number.MAX_SAFE_INTEGER);
   if (document && spec.line < document.lineCount) {
     const text = document.lineAt(spec.line);
-    range = new vscode.Range(spec.line, text.firstNonWhitespaceCharacterIndex, spec.line, text.text.length);
+    const [start, end] = diagnosticColumns(spec, text.text.length, text.firstNonWhitespaceCharacterIndex);
+    range = new vscode.Range(spec.line, start, spec.line, end);
   }
   const diagnostic = new vscode.Diagnostic(range, spec.message, LEVELS[spec.level]);
   diagnostic.source = DIAGNOSTIC_SOURCE;
@@ -38,6 +43,7 @@ export function toDiagnostic(spec: DiagnosticSpec, document?: vscode.TextDocumen
 export class AnalysisController implements vscode.Disposable {
   private readonly diagnostics = api.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
   private readonly debouncer: KeyedDebouncer<string>;
+  private readonly latest = new LatestPerKey<string>();
   private readonly disposables: vscode.Disposable[] = [];
   private scanning: Promise<void> | undefined;
 
@@ -53,6 +59,8 @@ export class AnalysisController implements vscode.Disposable {
       this.diagnostics,
       api.onDidSaveTextDocument((doc) => this.onSave(doc)),
       api.onDidOpenTextDocument((doc) => this.onOpen(doc)),
+      api.onDidChangeTextDocument((e) => this.onType(e)),
+      api.onDidCloseTextDocument((doc) => this.onClose(doc)),
       this.store.onDidChange((paths) => this.publish(paths)),
     );
     // agents and git change files behind the editor's back: follow the disk too
@@ -78,11 +86,13 @@ export class AnalysisController implements vscode.Disposable {
     }
   }
 
+  /** The workspace path of a Python file devreliab analyses (never one under .venv, site-packages, …). */
   relative(uri: vscode.Uri): string | undefined {
     if (uri.scheme !== "file" || !isPython(uri.fsPath)) {
       return undefined;
     }
-    return relativeTo(this.root, uri.fsPath);
+    const rel = relativeTo(this.root, uri.fsPath);
+    return rel && !isExcluded(rel) ? rel : undefined;
   }
 
   uriOf(rel: string): vscode.Uri {
@@ -103,20 +113,59 @@ export class AnalysisController implements vscode.Disposable {
     }
   }
 
-  /** Analyses one file now; failures are logged, never thrown. */
+  private onType(e: vscode.TextDocumentChangeEvent): void {
+    const rel = e.contentChanges.length > 0 ? this.relative(e.document.uri) : undefined;
+    if (!rel) {
+      return;
+    }
+    const changes: LineChange[] = e.contentChanges.map((c) => ({ startLine: c.range.start.line, endLine: c.range.end.line, text: c.text }));
+    const known = this.store.get(rel);
+    if (known && movesLines(changes)) {
+      this.store.set(shiftAnalysis(known, changes));
+    }
+    if (this.settings().analyzeOnType) {
+      this.debouncer.trigger(rel);
+    }
+  }
+
+  private onClose(doc: vscode.TextDocument): void {
+    // closed without saving: the disk's text counts again
+    const rel = doc.isDirty ? this.relative(doc.uri) : undefined;
+    if (rel && this.store.get(rel)) {
+      this.debouncer.trigger(rel);
+    }
+  }
+
+  /** The open editor buffer of `rel` when it has unsaved changes. */
+  private dirtyDocument(rel: string): vscode.TextDocument | undefined {
+    const uri = this.uriOf(rel).toString();
+    return api.textDocuments().find((d) => d.isDirty && d.uri.toString() === uri);
+  }
+
+  /** Analyses one file now (its unsaved buffer when it has one); failures are logged, never thrown. A newer
+   * analysis of the same file cancels this one; an answer for text that changed since is dropped. */
   async analyze(rel: string): Promise<void> {
+    const ticket = this.latest.begin(rel);
+    const doc = this.dirtyDocument(rel);
+    const version = doc?.version;
     try {
       const client = await this.server.ready();
-      const analysis = await client.analyzeFile(rel);
-      this.store.set(analysis);
+      const analysis = await client.analyzeFile(rel, { content: doc?.getText(), signal: ticket.signal });
+      if (ticket.isCurrent() && (!doc || doc.version === version)) {
+        this.store.set(analysis);
+      }
     } catch (error) {
-      if (error instanceof ToolError) {
+      if (isAbort(error) || ticket.signal.aborted) {
+        this.log.trace(`analyze_file ${rel}: superseded`);
+      } else if (error instanceof ToolError) {
         // e.g. the file was deleted or is excluded: forget what we knew
         this.log.info(`analyze_file ${rel}: ${error.message}`);
         this.store.delete(rel);
       } else {
         this.log.warn(`analyze_file ${rel}: ${errorMessage(error)}`);
       }
+    } finally {
+      ticket.done();
     }
   }
 
@@ -172,6 +221,7 @@ export class AnalysisController implements vscode.Disposable {
 
   dispose(): void {
     this.debouncer.dispose();
+    this.latest.dispose();
     for (const d of this.disposables) {
       d.dispose();
     }

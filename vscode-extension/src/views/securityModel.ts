@@ -44,3 +44,18 @@ export function findingDescription(finding: Finding): string {
 export function findingLink(finding: Finding): string | undefined {
   return finding.cwe ? cweUrl(finding.cwe) : undefined;
 }
+
+/** What the view says when it lists no finding: "no findings" only from a running server that analysed files;
+ * a server that is not running is not a clean project. */
+export function emptySecurityMessage(serverState: string, serverMessage: string | undefined, analysedFiles: number): string {
+  if (serverState === "starting") {
+    return "Starting the devreliab server…";
+  }
+  if (serverState !== "running") {
+    return `The devreliab server is not running${serverMessage ? `: ${serverMessage}` : ""}. Nothing was analysed; see DevReliab: Show Log.`;
+  }
+  if (analysedFiles === 0) {
+    return "No file analysed yet.";
+  }
+  return `No security findings in the ${analysedFiles} analysed file${analysedFiles === 1 ? "" : "s"}.`;
+}

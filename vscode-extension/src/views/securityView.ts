@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import type { Finding } from "../common/types";
 import type { AnalysisStore } from "./analysisStore";
-import { findingDescription, findingLabel, findingLink, groupFindings, type SeverityGroup } from "./securityModel";
+import { emptySecurityMessage, findingDescription, findingLabel, findingLink, groupFindings, type SeverityGroup } from "./securityModel";
 
 export type SecurityNode = { kind: "group"; group: SeverityGroup } | { kind: "finding"; finding: Finding };
 
@@ -17,6 +17,7 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
   constructor(
     private readonly store: AnalysisStore,
     private readonly uriOf: (rel: string) => vscode.Uri,
+    private readonly server: () => { state: string; message?: string },
   ) {
     store.onDidChange(() => this.changes.fire(undefined));
   }
@@ -27,9 +28,11 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
 
   getChildren(node?: SecurityNode): SecurityNode[] {
     if (!node) {
-      const groups = groupFindings(this.store.all());
+      const analyses = this.store.all();
+      const groups = groupFindings(analyses);
       if (this.view) {
-        this.view.message = groups.length === 0 ? "No security findings in the analysed files." : undefined;
+        const { state, message } = this.server();
+        this.view.message = groups.length === 0 ? emptySecurityMessage(state, message, analyses.length) : undefined;
       }
       return groups.map((group) => ({ kind: "group", group }));
     }
@@ -52,7 +55,8 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
     const link = findingLink(f);
     const tooltip = new vscode.MarkdownString(
       `**${f.test_id}** ${f.message}\n\n${f.path}:${f.line} — severity ${f.severity}, confidence ${f.confidence}` +
-        (link ? `\n\n[CWE-${f.cwe}](${link})` : ""),
+        (f.more_info ? `\n\n[${f.test_id} in bandit's documentation](${f.more_info})` : "") +
+        (link ? `${f.more_info ? " · " : "\n\n"}[CWE-${f.cwe}](${link})` : ""),
     );
     item.tooltip = tooltip;
     item.iconPath = new vscode.ThemeIcon(ICONS[f.severity.toUpperCase()] ?? "shield");

@@ -10,7 +10,7 @@ describe("formatStatus", () => {
 
   it("shows a failing gate with its count and reasons in the tooltip", () => {
     const s = formatStatus("running", health, analysis("shop/orders.py"));
-    expect(s.text).toBe("$(pass) devreliab gate ✗2");
+    expect(s.text).toBe("$(warning) devreliab gate ✗2"); // no pass icon beside a failing gate
     expect(s.level).toBe("warning");
     expect(s.tooltip).toContain("cyclomatic complexity 14");
   });
