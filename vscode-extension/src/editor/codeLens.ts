@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import { COMMANDS } from "../common/constants";
 import type { Settings } from "../common/settings";
-import type { AnalysisStore } from "../views/analysisStore";
+import type { FileAnalysis } from "../common/types";
 import * as api from "../vscodeapi";
 import { describeBranches, functionBranches } from "./branches";
 import { lensSpecs } from "./lensModel";
@@ -12,29 +12,21 @@ export class ComplexityLensProvider implements vscode.CodeLensProvider {
   private readonly changes = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changes.event;
 
-  constructor(
-    private readonly store: AnalysisStore,
-    private readonly relative: (uri: vscode.Uri) => string | undefined,
-    private readonly settings: () => Settings,
-  ) {
-    store.onDidChange(() => this.changes.fire());
-  }
+  /** `source`: the analysis of a document's file (if any) and the settings of its folder. */
+  constructor(private readonly source: (uri: vscode.Uri) => { analysis: FileAnalysis | undefined; settings: Settings } | undefined) {}
 
   refresh(): void {
     this.changes.fire();
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
-    if (!this.settings().codeLens) {
-      return [];
-    }
-    const rel = this.relative(document.uri);
-    const analysis = rel ? this.store.get(rel) : undefined;
-    if (!analysis) {
+    const source = this.source(document.uri);
+    const analysis = source?.analysis;
+    if (!source || !analysis || !source.settings.codeLens) {
       return [];
     }
     const lines = document.getText().split(/\r?\n/);
-    return lensSpecs(analysis, lines, this.settings().codeLensMinComplexity).map(
+    return lensSpecs(analysis, lines, source.settings.codeLensMinComplexity).map(
       (lens) =>
         new vscode.CodeLens(new vscode.Range(lens.anchor, 0, lens.anchor, 0), {
           title: lens.title,

@@ -39,10 +39,17 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
   view: vscode.TreeView<ConflictNode> | undefined;
 
   constructor(
-    private readonly server: ServerManager,
+    private server: ServerManager,
     private readonly log: Logger,
-    private readonly afterResolve: (path: string) => void,
+    private afterResolve: (path: string) => void,
   ) {}
+
+  /** Shows another folder's conflicts (multi-root: the folder of the active editor). */
+  setSource(server: ServerManager, afterResolve: (path: string) => void): void {
+    this.server = server;
+    this.afterResolve = afterResolve;
+    this.texts.clear();
+  }
 
   get openConflicts(): readonly ConflictSummary[] {
     return this.conflicts;

@@ -14,12 +14,23 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
   readonly onDidChangeTreeData = this.changes.event;
   view: vscode.TreeView<SecurityNode> | undefined;
 
+  private subscription: { dispose(): void };
+
   constructor(
-    private readonly store: AnalysisStore,
-    private readonly uriOf: (rel: string) => vscode.Uri,
+    private store: AnalysisStore,
+    private uriOf: (rel: string) => vscode.Uri,
     private readonly server: () => { state: string; message?: string },
   ) {
-    store.onDidChange(() => this.changes.fire(undefined));
+    this.subscription = store.onDidChange(() => this.changes.fire(undefined));
+  }
+
+  /** Shows another folder's findings (multi-root: the folder of the active editor). */
+  setSource(store: AnalysisStore, uriOf: (rel: string) => vscode.Uri): void {
+    this.subscription.dispose();
+    this.store = store;
+    this.uriOf = uriOf;
+    this.subscription = store.onDidChange(() => this.changes.fire(undefined));
+    this.refresh();
   }
 
   refresh(): void {
@@ -70,6 +81,7 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.changes.dispose();
   }
 }
