@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import { COMMANDS, CONFIG_SECTION, INSTALL_HINT, SERVER_NAME } from "./common/constants";
 import { Emitter } from "./common/events";
 import { INSTALL_ACTION, installStep } from "./common/install";
+import { LineBuffer } from "./common/lines";
 import { errorMessage, type Logger } from "./common/logger";
 import { DevreliabClient, RESOURCES } from "./common/mcpClient";
 import { ServerManager } from "./common/server";
@@ -200,20 +201,28 @@ export class FolderSession implements vscode.Disposable {
   private async launch(spec: ServerSpec, onExit: () => void, report: boolean): Promise<DevreliabClient> {
     this.lastStderr = "";
     this.log.info(`${this.name}: starting ${[spec.command, ...spec.args].join(" ")} (from ${spec.origin})`);
+    const lines = new LineBuffer();
+    const logLines = (all: string[]) => {
+      for (const line of all) {
+        if (line.trim()) this.log.info(`[server ${this.name}] ${line}`);
+      }
+    };
     try {
       return await DevreliabClient.connect(spec, {
         clientName: "devreliab-vscode",
         clientVersion: api.extensionVersion(this.context),
         onStderr: (text) => {
           this.lastStderr = (this.lastStderr + text).slice(-16_000);
-          for (const line of text.split(/\r?\n/)) {
-            if (line.trim()) this.log.info(`[server ${this.name}] ${line}`);
-          }
+          logLines(lines.push(text));
         },
-        onClose: onExit,
+        onClose: () => {
+          logLines(lines.flush());
+          onExit();
+        },
         onResourceUpdated: (uri) => this.onResourceUpdated(uri),
       });
     } catch (error) {
+      logLines(lines.flush());
       throw report ? this.reportStartFailure(spec, error) : error;
     }
   }

@@ -147,6 +147,20 @@ export function setContext(key: string, value: unknown): Thenable<unknown> {
   return vscode.commands.executeCommand("setContext", key, value);
 }
 
+/** A progress with counts: in the notification area with a Cancel button (`notify`), else on the Quality view.
+ * `report(message, increment)` sets the line and advances the bar (percent); `cancelled()` says whether the user
+ * pressed Cancel. */
+export function withCountedProgress<R>(
+  title: string,
+  notify: boolean,
+  task: (report: (message: string, increment: number) => void, cancelled: () => boolean) => Promise<R>,
+): Thenable<R> {
+  const location = notify ? vscode.ProgressLocation.Notification : { viewId: "devreliab.quality" };
+  return vscode.window.withProgress({ location, title, cancellable: notify }, (progress, token) =>
+    task((message, increment) => progress.report({ message, increment }), () => token.isCancellationRequested),
+  );
+}
+
 export function withProgress<R>(title: string, task: () => Promise<R>): Thenable<R> {
   return vscode.window.withProgress({ location: { viewId: "devreliab.quality" }, title }, task);
 }

@@ -15,6 +15,8 @@ export interface Settings {
   healthRefreshSeconds: number;
   dashboardUrl: string;
   registerMcpServer: boolean;
+  /** the most Python files a workspace scan analyses (the rest: when opened) */
+  maxScanFiles: number;
   /** a devreliab clone or built wheel the "Install into .venv" action installs from (relative: to the folder). */
   installSource: string;
 }
@@ -30,6 +32,7 @@ export const DEFAULT_SETTINGS: Settings = {
   healthRefreshSeconds: 10,
   dashboardUrl: "",
   registerMcpServer: true,
+  maxScanFiles: 5000,
   installSource: "",
 };
 
@@ -84,6 +87,7 @@ export function readSettings(config: ConfigurationLike): Settings {
     healthRefreshSeconds: int(config.get("healthRefreshSeconds"), d.healthRefreshSeconds, 2, 3600),
     dashboardUrl: str(config.get("dashboardUrl"), d.dashboardUrl),
     registerMcpServer: bool(config.get("registerMcpServer"), d.registerMcpServer),
+    maxScanFiles: int(config.get("maxScanFiles"), d.maxScanFiles, 0, 100_000),
     installSource: str(config.get("installSource"), d.installSource),
   };
 }

@@ -18,8 +18,8 @@ import type { AnalysisStore } from "../views/analysisStore";
 import * as api from "../vscodeapi";
 import { analysisDiagnostics, diagnosticColumns, type DiagnosticSpec } from "./diagnostics";
 import { movesLines, shiftAnalysis, type LineChange } from "./lineShift";
+import { NOTIFY_SCAN_FILES, scanPlan, scanProgress } from "./scanPlan";
 
-const MAX_SCAN_FILES = 2000;
 
 const LEVELS: Record<DiagnosticSpec["level"], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -169,30 +169,43 @@ export class AnalysisController implements vscode.Disposable {
     }
   }
 
-  /** Analyses every Python file of the workspace (as the server lists it), one at a time. */
+  /** Analyses every Python file of the workspace (as the server lists it), open files first, one at a time,
+   * with a progress of counts (in the notification area, with Cancel, for big workspaces). */
   scanWorkspace(): Promise<void> {
-    this.scanning ??= Promise.resolve(
-      api.withProgress("Analysing the workspace…", async () => {
-        try {
-          const client = await this.server.ready();
-          const listing = await client.listDirectory(".", 20, 10_000);
-          const files = listing.entries.filter((e) => e.type === "file" && isPython(e.path)).map((e) => e.path);
-          if (files.length > MAX_SCAN_FILES) {
-            this.log.warn(`workspace has ${files.length} Python files; analysing the first ${MAX_SCAN_FILES}`);
-          }
-          const started = Date.now();
-          for (const rel of files.slice(0, MAX_SCAN_FILES)) {
-            await this.analyze(rel);
-          }
-          this.log.info(`analysed ${Math.min(files.length, MAX_SCAN_FILES)} files in ${Date.now() - started} ms`);
-        } catch (error) {
-          this.log.warn(`workspace scan: ${errorMessage(error)}`);
-        }
-      }),
-    ).then(() => {
+    this.scanning ??= this.scan().then(() => {
       this.scanning = undefined;
     });
     return this.scanning;
+  }
+
+  private async scan(): Promise<void> {
+    try {
+      const client = await this.server.ready();
+      const listing = await client.listDirectory(".", 20, 10_000);
+      const open = new Set(api.textDocuments().map((d) => this.relative(d.uri)).filter((r): r is string => !!r));
+      const all = listing.entries.filter((e) => e.type === "file" && isPython(e.path) && !isExcluded(e.path)).map((e) => e.path);
+      const plan = scanPlan(all, open, this.settings().maxScanFiles);
+      if (plan.skipped || listing.truncated) {
+        const more = listing.truncated ? " (the listing stopped at 10,000 entries)" : "";
+        this.log.warn(`${this.root}: analysing ${plan.files.length} of ${plan.total} Python files${more}; raise devreliab.maxScanFiles for more`);
+      }
+      const notify = plan.files.length >= NOTIFY_SCAN_FILES;
+      const started = Date.now();
+      const done = await api.withCountedProgress(`devreliab: analysing ${path.basename(this.root)}`, notify, async (report, cancelled) => {
+        let count = 0;
+        for (const rel of plan.files) {
+          if (cancelled()) break;
+          await this.analyze(rel);
+          count++;
+          report(scanProgress(count, plan), 100 / plan.files.length);
+        }
+        return count;
+      });
+      const stopped = done < plan.files.length ? ` (cancelled after ${done} of ${plan.files.length})` : "";
+      this.log.info(`${this.root}: analysed ${done} files in ${Date.now() - started} ms${stopped}`);
+    } catch (error) {
+      this.log.warn(`workspace scan: ${errorMessage(error)}`);
+    }
   }
 
   /** Files open in editors now, analysed again (after a restart). */

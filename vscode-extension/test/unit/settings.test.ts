@@ -21,6 +21,7 @@ describe("readSettings", () => {
         healthRefreshSeconds: 0,
         dashboardUrl: "http://127.0.0.1:8766/",
         registerMcpServer: false,
+        maxScanFiles: 123,
         installSource: " ../devreliab ",
       }),
     );
@@ -35,6 +36,7 @@ describe("readSettings", () => {
       healthRefreshSeconds: 2,
       dashboardUrl: "http://127.0.0.1:8766/",
       registerMcpServer: false,
+      maxScanFiles: 123,
       installSource: "../devreliab",
     });
   });
