@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { COMMANDS, CONFIG_SECTION, INSTALL_HINT, SERVER_NAME } from "./common/constants";
 import { Emitter } from "./common/events";
+import { Coalescer } from "./common/coalesce";
 import { INSTALL_ACTION, installStep } from "./common/install";
 import { LineBuffer } from "./common/lines";
 import { errorMessage, type Logger } from "./common/logger";
@@ -115,7 +116,14 @@ export class FolderSession implements vscode.Disposable {
     this.scanned.fire();
   }
 
-  async poll(): Promise<void> {
+  private readonly poller = new Coalescer(() => this.pollOnce());
+
+  /** Asks for health and metrics; a burst of devreliab://health announcements makes one more call, not one each. */
+  poll(): Promise<void> {
+    return this.poller.run();
+  }
+
+  private async pollOnce(): Promise<void> {
     const client = this.server.client;
     if (!client) {
       this.health = undefined;

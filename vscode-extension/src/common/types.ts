@@ -103,6 +103,8 @@ export interface ConflictSummary {
   client: string;
   created: number;
   status: string;
+  /** what kind of conflict, when the server says (e.g. `overwritten` from the overwrite guard) */
+  kind?: string;
 }
 
 export interface ResolveResult {

@@ -3,6 +3,7 @@
 // take theirs / edit the merge — each a versioned write through resolve_conflict.
 
 import * as vscode from "vscode";
+import { Coalescer } from "../common/coalesce";
 import { COMMANDS, CONFLICT_SCHEME } from "../common/constants";
 import { errorMessage, type Logger } from "../common/logger";
 import type { ServerManager } from "../common/server";
@@ -10,6 +11,7 @@ import type { ConflictSummary, ConflictTexts } from "../common/types";
 import * as api from "../vscodeapi";
 import {
   COMPARISONS,
+  comparisonDescription,
   conflictDescription,
   conflictLabel,
   conflictUriParts,
@@ -55,7 +57,14 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
     return this.conflicts;
   }
 
-  async refresh(): Promise<void> {
+  private readonly refresher = new Coalescer(() => this.load());
+
+  /** Asks the server for the open conflicts; requests while one is running make one more call, not one each. */
+  refresh(): Promise<void> {
+    return this.refresher.run();
+  }
+
+  private async load(): Promise<void> {
     try {
       const client = await this.server.ready();
       this.conflicts = await client.listConflicts();
@@ -99,6 +108,7 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
     }
     const item = new vscode.TreeItem(node.title, vscode.TreeItemCollapsibleState.None);
     item.id = `compare:${node.conflict.id}:${node.left}:${node.right}`;
+    item.description = comparisonDescription(node.left, node.right, node.conflict);
     item.iconPath = new vscode.ThemeIcon("diff");
     item.contextValue = "conflictComparison";
     item.command = { title: "Compare", command: COMMANDS.conflictCompare, arguments: [node] };
@@ -153,7 +163,7 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
       "vscode.diff",
       conflictUri(conflict, left),
       conflictUri(conflict, right),
-      `${conflict.path}: ${title} (conflict ${conflict.id})`,
+      `${conflict.path}: ${title} — ${comparisonDescription(left, right, conflict)} (conflict ${conflict.id})`,
       { preview: true },
     );
   }
