@@ -77,6 +77,7 @@ export class Devreliab implements vscode.Disposable {
           if (e.affectsConfiguration(CONFIG_SECTION, api.fileUri(session.root))) session.settingsChanged();
         }
         this.lenses?.refresh();
+        this.security?.refresh();
         this.updateHealthView();
       }),
     );
@@ -120,7 +121,7 @@ export class Devreliab implements vscode.Disposable {
     const multi = this.sessions.length > 1;
     this.quality = new QualityView(first.store, first.root, (rel) => first.controller.uriOf(rel));
     this.quality.view = api.createTreeView(VIEWS.quality, { treeDataProvider: this.quality, showCollapseAll: true });
-    this.security = new SecurityView(first.store, (rel) => first.controller.uriOf(rel), () => this.shownServer());
+    this.security = new SecurityView(first.store, (rel) => first.controller.uriOf(rel), () => this.shownServer(), () => this.shown?.settings.securityMinSeverity ?? "LOW");
     this.security.view = api.createTreeView(VIEWS.security, { treeDataProvider: this.security, showCollapseAll: true });
     this.conflicts = new ConflictsView(first.server, this.log, (rel) => void this.shown?.controller.analyze(rel));
     this.conflicts.view = api.createTreeView(VIEWS.conflicts, { treeDataProvider: this.conflicts });

@@ -15,6 +15,8 @@ export interface Settings {
   healthRefreshSeconds: number;
   dashboardUrl: string;
   registerMcpServer: boolean;
+  /** the Security view hides findings below this severity */
+  securityMinSeverity: "LOW" | "MEDIUM" | "HIGH";
   /** the most Python files a workspace scan analyses (the rest: when opened) */
   maxScanFiles: number;
   /** a devreliab clone or built wheel the "Install into .venv" action installs from (relative: to the folder). */
@@ -32,6 +34,7 @@ export const DEFAULT_SETTINGS: Settings = {
   healthRefreshSeconds: 10,
   dashboardUrl: "",
   registerMcpServer: true,
+  securityMinSeverity: "LOW",
   maxScanFiles: 5000,
   installSource: "",
 };
@@ -41,6 +44,7 @@ export const SETTING_KEYS: Record<keyof Settings, string> = {
   ...(Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((k) => [k, k])) as Record<keyof Settings, string>),
   codeLens: "codeLens.enabled",
   codeLensMinComplexity: "codeLens.minComplexity",
+  securityMinSeverity: "security.minSeverity",
 };
 
 /** What `vscode.workspace.getConfiguration("devreliab")` offers; a plain object in tests. */
@@ -57,6 +61,11 @@ function int(value: unknown, fallback: number, min: number, max: number): number
 
 function str(value: unknown, fallback: string): string {
   return typeof value === "string" ? value.trim() : fallback;
+}
+
+function severity(value: unknown, fallback: Settings["securityMinSeverity"]): Settings["securityMinSeverity"] {
+  const upper = typeof value === "string" ? value.trim().toUpperCase() : "";
+  return upper === "LOW" || upper === "MEDIUM" || upper === "HIGH" ? upper : fallback;
 }
 
 function bool(value: unknown, fallback: boolean): boolean {
@@ -87,6 +96,7 @@ export function readSettings(config: ConfigurationLike): Settings {
     healthRefreshSeconds: int(config.get("healthRefreshSeconds"), d.healthRefreshSeconds, 2, 3600),
     dashboardUrl: str(config.get("dashboardUrl"), d.dashboardUrl),
     registerMcpServer: bool(config.get("registerMcpServer"), d.registerMcpServer),
+    securityMinSeverity: severity(config.get("security.minSeverity"), d.securityMinSeverity),
     maxScanFiles: int(config.get("maxScanFiles"), d.maxScanFiles, 0, 100_000),
     installSource: str(config.get("installSource"), d.installSource),
   };

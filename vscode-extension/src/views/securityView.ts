@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import type { Finding } from "../common/types";
 import type { AnalysisStore } from "./analysisStore";
-import { emptySecurityMessage, findingDescription, findingLabel, findingLink, groupFindings, type SeverityGroup } from "./securityModel";
+import { emptySecurityMessage, findingDescription, findingLabel, findingLink, groupFindings, hiddenFindings, type SeverityGroup } from "./securityModel";
 
 export type SecurityNode = { kind: "group"; group: SeverityGroup } | { kind: "finding"; finding: Finding };
 
@@ -20,6 +20,7 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
     private store: AnalysisStore,
     private uriOf: (rel: string) => vscode.Uri,
     private readonly server: () => { state: string; message?: string },
+    private readonly minSeverity: () => string = () => "LOW",
   ) {
     this.subscription = store.onDidChange(() => this.changes.fire(undefined));
   }
@@ -40,10 +41,13 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
   getChildren(node?: SecurityNode): SecurityNode[] {
     if (!node) {
       const analyses = this.store.all();
-      const groups = groupFindings(analyses);
+      const floor = this.minSeverity();
+      const groups = groupFindings(analyses, floor);
       if (this.view) {
         const { state, message } = this.server();
-        this.view.message = groups.length === 0 ? emptySecurityMessage(state, message, analyses.length) : undefined;
+        const hidden = hiddenFindings(analyses, floor);
+        const note = hidden ? `${hidden} finding${hidden === 1 ? "" : "s"} below ${floor} hidden (devreliab.security.minSeverity).` : undefined;
+        this.view.message = groups.length === 0 ? [emptySecurityMessage(state, message, analyses.length), note].filter(Boolean).join(" ") : note;
       }
       return groups.map((group) => ({ kind: "group", group }));
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emptySecurityMessage, findingDescription, findingLabel, findingLink, groupFindings } from "../../src/views/securityModel";
+import { emptySecurityMessage, findingDescription, findingLabel, findingLink, groupFindings, hiddenFindings } from "../../src/views/securityModel";
 import { analysis, fileAnalysis } from "./helpers";
 
 describe("groupFindings", () => {
@@ -39,5 +39,18 @@ describe("emptySecurityMessage", () => {
   it("says how many files a running server analysed", () => {
     expect(emptySecurityMessage("running", undefined, 0)).toBe("No file analysed yet.");
     expect(emptySecurityMessage("running", undefined, 12)).toBe("No security findings in the 12 analysed files.");
+  });
+});
+
+describe("the minimum severity", () => {
+  it("hides the findings below it and counts them", () => {
+    const analyses = [analysis("shop/deploy.py")];
+    const all = groupFindings(analyses).reduce((n, g) => n + g.findings.length, 0);
+    const medium = groupFindings(analyses, "MEDIUM");
+    expect(medium.map((g) => g.severity)).not.toContain("LOW");
+    const shown = medium.reduce((n, g) => n + g.findings.length, 0);
+    expect(hiddenFindings(analyses, "MEDIUM")).toBe(all - shown);
+    expect(hiddenFindings(analyses, "MEDIUM")).toBeGreaterThan(0);
+    expect(hiddenFindings(analyses, "LOW")).toBe(0);
   });
 });

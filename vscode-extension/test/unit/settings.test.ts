@@ -22,6 +22,7 @@ describe("readSettings", () => {
         dashboardUrl: "http://127.0.0.1:8766/",
         registerMcpServer: false,
         maxScanFiles: 123,
+        "security.minSeverity": "medium",
         installSource: " ../devreliab ",
       }),
     );
@@ -37,6 +38,7 @@ describe("readSettings", () => {
       dashboardUrl: "http://127.0.0.1:8766/",
       registerMcpServer: false,
       maxScanFiles: 123,
+      securityMinSeverity: "MEDIUM",
       installSource: "../devreliab",
     });
   });
