@@ -244,3 +244,16 @@ export function hasPythonExtension(): boolean {
 export function fileUri(file: string): vscode.Uri {
   return vscode.Uri.file(file);
 }
+
+/** Closes the editor tabs (text or diff) showing a document `matches` picks; false when there was none. */
+export async function closeTabsShowing(matches: (uri: vscode.Uri) => boolean): Promise<boolean> {
+  const tabs = vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => {
+      const input = tab.input;
+      if (input instanceof vscode.TabInputTextDiff) return matches(input.original) || matches(input.modified);
+      if (input instanceof vscode.TabInputText) return matches(input.uri);
+      return false;
+    });
+  return tabs.length > 0 ? vscode.window.tabGroups.close(tabs) : false;
+}

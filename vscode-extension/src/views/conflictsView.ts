@@ -68,6 +68,7 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
     try {
       const client = await this.server.ready();
       this.conflicts = await client.listConflicts();
+      this.closeResolvedDiffs();
     } catch (error) {
       this.log.debug(`list_conflicts: ${errorMessage(error)}`);
       this.conflicts = [];
@@ -113,6 +114,18 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
     item.contextValue = "conflictComparison";
     item.command = { title: "Compare", command: COMMANDS.conflictCompare, arguments: [node] };
     return item;
+  }
+
+  /** Closes the diff editors of conflicts that are no longer open (resolved here or by another agent). */
+  private closeResolvedDiffs(): void {
+    const open = new Set(this.conflicts.map((c) => c.id));
+    api
+      .closeTabsShowing((uri) => {
+        if (uri.scheme !== CONFLICT_SCHEME) return false;
+        const ref = parseConflictUri(uri.path, uri.query);
+        return ref !== undefined && !open.has(ref.id);
+      })
+      .catch((error: unknown) => this.log.debug(`closing the diffs of resolved conflicts: ${errorMessage(error)}`));
   }
 
   /** The texts of a conflict, from the server's devreliab://conflict/{conflict_id} resource (read once per id). */
