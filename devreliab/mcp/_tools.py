@@ -464,7 +464,7 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         shown = every if all_functions else g.near_the_gate(every, config.gates.complexity_below)
         return _answer(AnalyzeFileResult(
             path=a.path, version=a.version, maintainability=a.maintainability, mi_rank=a.mi_rank,
-            functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a]),
+            functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a], detail=True),
             recommendations=g.recommendations([a]), gate=g.gate(gate), error=a.error.message if a.error else None))
 
     @tool(READ_ONLY, title="Analyse the project", description=(

@@ -633,3 +633,11 @@ async def test_the_health_and_conflicts_resources_are_readable(root: Path) -> No
     assert {"devreliab://health", "devreliab://conflicts"} <= listed
     assert '"status":"ok"' in health.contents[0].text  # type: ignore[union-attr]
     assert '"path": "c.txt"' in conflicts.contents[0].text  # type: ignore[union-attr]
+
+
+async def test_analyze_project_findings_leave_the_editor_details_out(root: Path) -> None:
+    (root / "src" / "risky.py").write_text(RISKY)
+    async with connect(root) as client:
+        data = await ok(client, "analyze_project")
+    finding = next(f for f in data["findings"] if f["test_id"] == "B602")
+    assert not {"col_offset", "end_col_offset", "more_info"} & set(finding)  # tokens an agent does not need
