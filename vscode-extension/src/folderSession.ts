@@ -194,15 +194,25 @@ export class FolderSession implements vscode.Disposable {
     }
   }
 
-  /** The Python extension's interpreter for the folder, when it is installed and answers. */
+  /** The Python extension's interpreter for the folder, when it is installed and answers within 15 s (an
+   * extension that never finishes activating must not keep devreliab's server from starting). */
   private async selectedPython(): Promise<string | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        this.log.warn(`${this.name}: the Python extension did not name its interpreter within 15 s; going on without it`);
+        resolve(undefined);
+      }, 15_000);
+    });
     try {
-      const python = await api.selectedPythonInterpreter(this.root);
+      const python = await Promise.race([api.selectedPythonInterpreter(this.root), late]);
       if (python) this.log.info(`${this.name}: the Python extension selected ${python}`);
       return python;
     } catch (error) {
       this.log.warn(`asking the Python extension for its interpreter: ${errorMessage(error)}`);
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
