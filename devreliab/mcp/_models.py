@@ -178,6 +178,9 @@ class FindingOut(_Out):
     qualname: str
     message: str
     cwe: int | None = None
+    col_offset: int | None = None  # 0-based; end_col_offset is on the finding's last line (docs/mcp-tools.md)
+    end_col_offset: int | None = None
+    more_info: str | None = None  # bandit's page on the rule
 
 
 class RecommendationOut(_Out):

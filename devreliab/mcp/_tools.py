@@ -138,6 +138,26 @@ def _inside_root(ws: Workspace, given: str) -> str:
     return real
 
 
+def _not_python(path: str) -> ToolError:
+    return ToolError(f"{path!r} is not Python source (.py); analyze_file analyses Python files only.")
+
+
+def _python_file(ws: Workspace, given: str) -> tuple[str, bytes]:
+    """The workspace path and the bytes of the Python file at ``given``."""
+    info = ws.file_info(given)
+    if info.binary or not info.path.endswith((".py", ".pyi")):
+        raise _not_python(given)
+    return info.path, (Path(ws.root) / info.path).read_bytes()
+
+
+def _python_path(ws: Workspace, given: str) -> str:
+    """The workspace path ``given`` names (which need not exist yet), if it names Python source."""
+    rel = Path(os.path.relpath(_inside_root(ws, given), ws.root)).as_posix()
+    if not rel.endswith((".py", ".pyi")):
+        raise _not_python(given)
+    return rel
+
+
 def _disk_bytes(ws: Workspace, given: str, limit: int) -> bytes | None:
     """The bytes at ``given`` now (for guidance only): None when absent, unreadable, outside or too large."""
     try:
@@ -450,21 +470,25 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         path: FilePath,
         all_functions: Annotated[bool, Field(description="List every function, not only those near the gate.")]
         = False,
+        content: Annotated[str | None, Field(max_length=16 * 1024 * 1024, description=(
+            "Text to analyse instead of the file on disk."))]
+        = None,
     ) -> Annotated[CallToolResult, AnalyzeFileResult]:
         ws = state.ws
-        info = ws.file_info(path)
-        if info.binary or not info.path.endswith((".py", ".pyi")):
-            raise ToolError(f"{path!r} is not Python source (.py); analyze_file analyses Python files only.")
-        data = (Path(ws.root) / info.path).read_bytes()
         config = ws.config
-        a = g.analyse(info.path, data, config, ws.store)
+        if content is None:
+            rel, data = _python_file(ws, path)
+            a = g.analyse(rel, data, config, ws.store)
+        else:  # a buffer changes with every keystroke: analysed directly, never put in the cache
+            rel, data = _python_path(ws, path), content.encode("utf-8")
+            a = g.analyse(rel, data, config)
         baseline = read_baseline(config.baseline) if config.baseline is not None else None
         gate = evaluate([a], config.gates, baseline)
         every = g.functions(a)
         shown = every if all_functions else g.near_the_gate(every, config.gates.complexity_below)
         return _answer(AnalyzeFileResult(
             path=a.path, version=a.version, maintainability=a.maintainability, mi_rank=a.mi_rank,
-            functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a]),
+            functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a], detail=True),
             recommendations=g.recommendations([a]), gate=g.gate(gate), error=a.error.message if a.error else None))
 
     @tool(READ_ONLY, title="Analyse the project", description=(
