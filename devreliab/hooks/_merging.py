@@ -4,7 +4,7 @@ record with a message that says who changed what and what to do."""
 
 from __future__ import annotations
 
-from ..vfs._merge import merge_texts
+from ..vfs._merge import merge
 from ..vfs._paths import ResolvedPath
 from ..vfs._text import decode, encode, version_of
 from ._base import CoreBase, Disk, Planned, _short
@@ -20,14 +20,14 @@ class Merging(CoreBase):
             return Planned(rp.rel, disk, conflict=(
                 f"{rp.rel} was changed by {who} since this session started, and this session has not read it, so "
                 "overwriting it whole would drop that change. Read the file, then make your change on top of it."))
-        outcome = merge_texts(self._blob_text(base, rp.given), theirs, ours)
+        outcome = merge(self._blob_text(base, rp.given), theirs, ours, rp.rel)
         if outcome.clean:
             return Planned(rp.rel, disk, text=outcome.text, merged_with=self._who(rp.rel, disk.version))
         ours_data = encode(ours, decode(disk.data or b"", rp.given)[1], rp.given)
         conflict_id = self.versions.add_conflict(rp.rel, base, disk.version, disk.data, version_of(ours_data),
                                                  ours_data, outcome.text, self.author)
         return Planned(rp.rel, disk, conflict=self._conflict_text(rp.rel, disk.version, conflict_id,
-                                                                  outcome.conflicts))
+                                                                  len(outcome.conflicts)))
 
     def _conflict_text(self, rel: str, version: str | None, conflict_id: str, regions: int) -> str:
         return (f"{rel} changed since this session read it: {self._who(rel, version)} wrote version "

@@ -1,0 +1,214 @@
+"""Replays real merges: every .py file changed on both sides of a merge commit, merged again by each merger.
+
+For each two-parent merge commit reachable from REV (one merge base; criss-cross merges are skipped): base = the
+merge base, theirs = the first parent (what was there), ours = the second parent (what came in), answer = the
+file in the committed merge. A scenario is a .py file changed on both sides to different contents and present in
+the merge. Each merger's result is counted as clean or not and, when clean, as identical to the committed merge or
+"clean but different" (a silent mis-merge unless the person changed the file further while merging).
+
+Usage: .venv/bin/python benchmarks/merge_replay.py REPO[@REV] ... [--max-merges N] [--json FILE]
+(the corpus: ``scripts/fetch-merge-corpus``, which prints the REPO@REV arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess  # nosec B404 - runs git on the corpus repositories
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from devreliab.vfs import merge  # noqa: E402
+
+Merger = Callable[[str, str, str, str], tuple[bool, str]]
+
+
+def _git(repo: str, *args: str) -> str:
+    return subprocess.run(["git", "-C", repo, *args], capture_output=True, check=True,  # nosec B603 B607
+                          text=True, errors="surrogateescape").stdout
+
+
+@dataclass(frozen=True)
+class Scenario:
+    repo: str
+    commit: str
+    path: str
+    base: str
+    theirs: str
+    ours: str
+    answer: str
+
+
+class Blobs:
+    """``git cat-file --batch`` over one long-running process."""
+
+    def __init__(self, repo: str) -> None:
+        self.proc = subprocess.Popen(["git", "-C", repo, "cat-file", "--batch"], stdin=subprocess.PIPE,  # nosec
+                                     stdout=subprocess.PIPE)
+
+    def get(self, rev: str, path: str) -> bytes | None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{rev}:{path}\n".encode())
+        self.proc.stdin.flush()
+        header = self.proc.stdout.readline().split()
+        if len(header) < 3 or header[1] != b"blob":
+            return None
+        data = self.proc.stdout.read(int(header[2]) + 1)
+        return data[:-1]
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def _changed(repo: str, a: str, b: str) -> set[str]:
+    out = _git(repo, "diff", "--no-renames", "--name-only", a, b, "--", "*.py")
+    return set(out.split("\n")) - {""}
+
+
+def _text(data: bytes | None) -> str | None:
+    if data is None or b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _merges(repo: str, rev: str, limit: int | None) -> Iterator[tuple[str, str, str]]:
+    args = ["rev-list", "--merges", "--parents", rev] + ([f"--max-count={limit}"] if limit else [])
+    for line in _git(repo, *args).splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            yield parts[0], parts[1], parts[2]
+
+
+def scenarios(repo: str, rev: str, limit: int | None) -> Iterator[Scenario]:
+    blobs = Blobs(repo)
+    try:
+        for commit, p1, p2 in _merges(repo, rev, limit):
+            bases = _git(repo, "merge-base", "--all", p1, p2).split()
+            if len(bases) != 1:
+                continue
+            for path in sorted(_changed(repo, bases[0], p1) & _changed(repo, bases[0], p2)):
+                texts = [_text(blobs.get(r, path)) for r in (p1, p2, commit)]
+                base = _text(blobs.get(bases[0], path)) or ""
+                if any(t is None for t in texts) or texts[0] == texts[1]:
+                    continue
+                yield Scenario(repo, commit, path, base, *texts)  # type: ignore[arg-type]
+    finally:
+        blobs.close()
+
+
+def git_merge_file(base: str, theirs: str, ours: str, path: str) -> tuple[bool, str]:
+    """Plain ``git merge-file`` (git's default conflict style), the anchor."""
+    with tempfile.TemporaryDirectory() as tmp:
+        names = []
+        for name, text in (("theirs", theirs), ("base", base), ("ours", ours)):
+            p = os.path.join(tmp, name)
+            Path(p).write_bytes(text.encode("utf-8", "surrogatepass"))
+            names.append(p)
+        proc = subprocess.run(["git", "merge-file", "-p", *names], capture_output=True, check=False)  # nosec
+    return proc.returncode == 0, proc.stdout.decode("utf-8", "surrogatepass")
+
+
+def _devreliab(mode: str, engine: str) -> Merger:
+    def run(base: str, theirs: str, ours: str, path: str) -> tuple[bool, str]:
+        outcome = merge(base, theirs, ours, path, mode=mode, engine=engine)  # type: ignore[arg-type]
+        return outcome.clean, outcome.text
+    return run
+
+
+MERGERS: dict[str, Merger] = {
+    "git merge-file": git_merge_file,
+    "devreliab line (git engine)": _devreliab("line", "git"),
+    "devreliab line (pure Python)": _devreliab("line", "python"),
+    "devreliab entity (git engine)": _devreliab("entity", "git"),
+    "devreliab entity (pure Python)": _devreliab("entity", "python"),
+}
+
+
+@dataclass
+class Tally:
+    clean: int = 0
+    identical: int = 0
+    different: int = 0
+    times: list[float] = field(default_factory=list)
+    resolved_git_conflicts: int = 0
+    different_where_git_conflicted: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+def replay(targets: list[str], limit: int | None) -> tuple[int, dict[str, Tally]]:
+    tallies = {name: Tally() for name in MERGERS}
+    total = 0
+    for target in targets:
+        repo, _, rev = target.partition("@")
+        for s in scenarios(repo, rev or "HEAD", limit):
+            total += 1
+            git_clean = None
+            for name, merger in MERGERS.items():
+                t0 = time.perf_counter()
+                clean, text = merger(s.base, s.theirs, s.ours, s.path)
+                tally = tallies[name]
+                tally.times.append(time.perf_counter() - t0)
+                git_clean = clean if git_clean is None else git_clean
+                _count(tally, clean, text == s.answer, git_clean, f"{Path(repo).parent.name} {s.commit[:10]} {s.path}")
+    return total, tallies
+
+
+def _count(tally: Tally, clean: bool, same: bool, git_clean: bool, where: str) -> None:
+    if not clean:
+        return
+    tally.clean += 1
+    tally.identical += same
+    tally.different += not same
+    if not git_clean:
+        tally.resolved_git_conflicts += 1
+        tally.different_where_git_conflicted += not same
+    if not same and len(tally.examples) < 20:
+        tally.examples.append(where)
+
+
+def table(total: int, tallies: dict[str, Tally]) -> str:
+    git_conflicts = total - tallies["git merge-file"].clean
+    rows = [f"{total} scenarios; git merge-file conflicts in {git_conflicts}", "",
+            "| merger | clean | identical to the committed merge | clean but different | git conflicts resolved "
+            "(of which different) | ms per merge (median / p95) |", "|---|---|---|---|---|---|"]
+    for name, t in tallies.items():
+        times = sorted(t.times) or [0.0]
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        rows.append(f"| {name} | {t.clean} | {t.identical} | {t.different} | {t.resolved_git_conflicts} "
+                    f"({t.different_where_git_conflicted}) | {statistics.median(times) * 1e3:.1f} / {p95 * 1e3:.1f} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("targets", nargs="+", help="REPO[@REV]: a git repository (bare or not) and where to start")
+    parser.add_argument("--max-merges", type=int, default=None, help="merge commits per repository (newest first)")
+    parser.add_argument("--json", help="also write the counts and the mis-merged scenarios here")
+    parser.add_argument("--examples", action="store_true", help="list clean-but-different scenarios per merger")
+    args = parser.parse_args(argv)
+    total, tallies = replay(args.targets, args.max_merges)
+    print(table(total, tallies))
+    if args.examples:
+        for name, t in tallies.items():
+            print(f"\n{name}:", *t.examples, sep="\n  ")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"scenarios": total, "mergers": {
+            n: {k: v for k, v in vars(t).items() if k != "times"} for n, t in tallies.items()}}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

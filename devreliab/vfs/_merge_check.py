@@ -1,0 +1,83 @@
+"""What a careful reader checks in a merged Python file before calling it clean: it parses (when both sides
+did), and it defines no name more often than either side did (a definition or import added twice)."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from typing import Final
+
+from ._merge_line import REDEFINED
+
+NOT_PARSING: Final = "result would not parse"
+PYTHON_SUFFIXES: Final = (".py", ".pyi", ".pyw")
+
+
+@dataclass(frozen=True)
+class Problem:
+    reason: str
+    entity: str | None
+    line: int  # 1-based line of the merged text the problem is at
+
+
+def parse(text: str) -> ast.Module | None:
+    """The module, or None when ``text`` is not Python this interpreter parses."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+
+def _scope_names(body: list[ast.stmt], prefix: str, out: Counter[str], first: dict[str, int]) -> None:
+    for node in body:
+        names: list[str] = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+            if isinstance(node, ast.ClassDef):
+                _scope_names(node.body, f"{prefix}{node.name}.", out, first)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and not prefix:
+            names = ["import " + (a.asname or a.name) for a in node.names if a.name != "*"]
+        for name in names:
+            out[prefix + name] += 1
+            if out[prefix + name] > 1:
+                first.setdefault(prefix + name, node.lineno)
+
+
+def definitions(tree: ast.Module) -> tuple[Counter[str], dict[str, int]]:
+    """How often each module-level and class-level name is defined or imported, and where it is repeated."""
+    counts: Counter[str] = Counter()
+    repeated: dict[str, int] = {}
+    _scope_names(tree.body, "", counts, repeated)
+    return counts, repeated
+
+
+def _error_line(text: str) -> int:
+    try:
+        compile(text, "<merge>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return exc.lineno or 1
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return 1
+
+
+def python_problem(merged: str, theirs: str, ours: str) -> Problem | None:
+    """Why ``merged`` is not a merge a careful person would accept, judged against the two sides."""
+    sides = [parse(theirs), parse(ours)]
+    if sides[0] is None or sides[1] is None:
+        return None  # a side does not parse either: nothing to judge the merge against
+    tree = parse(merged)
+    if tree is None:
+        return Problem(NOT_PARSING, None, _error_line(merged))
+    counts, repeated = definitions(tree)
+    most: Counter[str] = Counter()
+    for side in sides:
+        most |= definitions(side)[0]
+    for name, line in repeated.items():
+        if counts[name] > most[name]:
+            return Problem(REDEFINED + name, name, line)
+    return None
