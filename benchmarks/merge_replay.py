@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from devreliab.vfs import merge  # noqa: E402
+from devreliab.vfs import merge
 
 Merger = Callable[[str, str, str, str], tuple[bool, str]]
 
@@ -146,6 +146,7 @@ class Tally:
     resolved_git_conflicts: int = 0
     different_where_git_conflicted: int = 0
     examples: list[str] = field(default_factory=list)
+    kinds: dict[str, int] = field(default_factory=dict)  # of the clean-but-different: how they differ
 
 
 def replay(targets: list[str], limit: int | None) -> tuple[int, dict[str, Tally]]:
@@ -155,6 +156,8 @@ def replay(targets: list[str], limit: int | None) -> tuple[int, dict[str, Tally]
         repo, _, rev = target.partition("@")
         for s in scenarios(repo, rev or "HEAD", limit):
             total += 1
+            if total % 100 == 0:
+                print(f"... {total} scenarios", file=sys.stderr, flush=True)
             git_clean = None
             for name, merger in MERGERS.items():
                 t0 = time.perf_counter()
@@ -162,8 +165,22 @@ def replay(targets: list[str], limit: int | None) -> tuple[int, dict[str, Tally]
                 tally = tallies[name]
                 tally.times.append(time.perf_counter() - t0)
                 git_clean = clean if git_clean is None else git_clean
-                _count(tally, clean, text == s.answer, git_clean, f"{Path(repo).parent.name} {s.commit[:10]} {s.path}")
+                where = f"{Path(repo).parent.name} {s.commit[:10]} {s.path}"
+                _count(tally, clean, text == s.answer, git_clean, where)
+                if clean and text != s.answer:
+                    kind = difference(text, s.answer)
+                    tally.kinds[kind] = tally.kinds.get(kind, 0) + 1
     return total, tallies
+
+
+def difference(merged: str, answer: str) -> str:
+    """How a clean merge differs from the committed one: only blank lines, only the order of lines, or more."""
+    a, b = merged.splitlines(), answer.splitlines()
+    if [x for x in a if x.strip()] == [x for x in b if x.strip()]:
+        return "blank lines"
+    if sorted(a) == sorted(b):
+        return "order"
+    return "content"
 
 
 def _count(tally: Tally, clean: bool, same: bool, git_clean: bool, where: str) -> None:
@@ -203,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(total, tallies))
     if args.examples:
         for name, t in tallies.items():
-            print(f"\n{name}:", *t.examples, sep="\n  ")
+            print(f"\n{name}: {t.kinds}", *t.examples, sep="\n  ")
     if args.json:
         Path(args.json).write_text(json.dumps({"scenarios": total, "mergers": {
             n: {k: v for k, v in vars(t).items() if k != "times"} for n, t in tallies.items()}}, indent=1))

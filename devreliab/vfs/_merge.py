@@ -18,7 +18,8 @@ from typing import Any, Final, Literal
 
 from ._merge_check import PYTHON_SUFFIXES, Problem, python_problem
 from ._merge_entity import entity_regions
-from ._merge_line import Engine, Region, line_regions, settle, unsettle_kept
+from ._merge_line import Engine, line_regions, settle, unsettle_kept
+from ._merge_region import Region
 from ._text import split_lines
 
 MARK_THEIRS: Final = "<<<<<<< current (on disk)"
@@ -114,18 +115,21 @@ def _checked(regions: list[Region], texts: list[str], final: bool, method: str) 
     return _refused(merged, problem, final, method)
 
 
+def _sides(*texts: str) -> tuple[list[list[str]], bool]:
+    """The texts' lines, each ending in "\n", and whether the merge ends in one (decided apart: the side that
+    changed the base's ending wins)."""
+    finals = [t.endswith("\n") or t == "" for t in texts]
+    sides = [split_lines(t if ends else t + "\n") for t, ends in zip(texts, finals, strict=True)]
+    return sides, finals[2] if finals[2] != finals[0] else finals[1]
+
+
 def merge(base: str, theirs: str, ours: str, path: str | None = None, *, mode: Mode = "auto",
           engine: Engine = "auto") -> MergeOutcome:
     """Merge ``ours`` into ``theirs`` relative to ``base``; ``path`` (workspace-relative) selects Python's checks
     and entity merge. ``mode="line"`` stops at the line merge; ``engine`` picks git or the pure-Python matcher."""
-    if theirs == ours or ours == base:
-        return MergeOutcome(True, theirs)
-    if theirs == base:
-        return MergeOutcome(True, ours)
-    # Merge on lines that all end in "\n"; the final newline is decided separately.
-    finals = [t.endswith("\n") or t == "" for t in (base, theirs, ours)]
-    sides = [split_lines(t if t.endswith("\n") or t == "" else t + "\n") for t in (base, theirs, ours)]
-    final = finals[2] if finals[2] != finals[0] else finals[1]
+    if theirs in (ours, base) or ours == base:
+        return MergeOutcome(True, ours if theirs == base else theirs)
+    sides, final = _sides(base, theirs, ours)
     regions = settle(line_regions(sides[0], sides[1], sides[2], engine), bool(sides[0]))
     if _is_python(path, mode):
         return _python_merge(regions, sides, mode, engine, final)

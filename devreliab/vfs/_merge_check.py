@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Final
 
-from ._merge_line import REDEFINED
+from ._merge_region import REDEFINED
 
 NOT_PARSING: Final = "result would not parse"
 PYTHON_SUFFIXES: Final = (".py", ".pyi", ".pyw")
@@ -32,16 +32,19 @@ def parse(text: str) -> ast.Module | None:
             return None
 
 
+def _names(node: ast.stmt, prefix: str) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Import, ast.ImportFrom)) and not prefix:
+        return ["import " + (a.asname or a.name) for a in node.names if a.name != "*"]
+    return []
+
+
 def _scope_names(body: list[ast.stmt], prefix: str, out: Counter[str], first: dict[str, int]) -> None:
     for node in body:
-        names: list[str] = []
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names = [node.name]
-            if isinstance(node, ast.ClassDef):
-                _scope_names(node.body, f"{prefix}{node.name}.", out, first)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)) and not prefix:
-            names = ["import " + (a.asname or a.name) for a in node.names if a.name != "*"]
-        for name in names:
+        if isinstance(node, ast.ClassDef):
+            _scope_names(node.body, f"{prefix}{node.name}.", out, first)
+        for name in _names(node, prefix):
             out[prefix + name] += 1
             if out[prefix + name] > 1:
                 first.setdefault(prefix + name, node.lineno)
@@ -67,8 +70,8 @@ def _error_line(text: str) -> int:
 
 def python_problem(merged: str, theirs: str, ours: str) -> Problem | None:
     """Why ``merged`` is not a merge a careful person would accept, judged against the two sides."""
-    sides = [parse(theirs), parse(ours)]
-    if sides[0] is None or sides[1] is None:
+    sides = [side for side in (parse(theirs), parse(ours)) if side is not None]
+    if len(sides) < 2:
         return None  # a side does not parse either: nothing to judge the merge against
     tree = parse(merged)
     if tree is None:

@@ -8,51 +8,13 @@ to difflib's exact (non-heuristic) matcher in a gap that has no unique common li
 
 from __future__ import annotations
 
-import bisect
 import difflib
 from collections.abc import Callable, Sequence
 from typing import Final
 
-Block = tuple[int, int, int]  # (start in a, start in b, length)
+from ._merge_anchor import Block, anchors
+
 _EXACT_UP_TO: Final = 4000  # lines; a larger gap without anchors is matched with difflib's heuristic
-
-
-def _unique_pairs(a: Sequence[str], b: Sequence[str], alo: int, ahi: int, blo: int, bhi: int) -> list[Block]:
-    """(index in a, index in b) of the lines that occur exactly once in a[alo:ahi] and in b[blo:bhi]."""
-    count: dict[str, list[int]] = {}
-    for i in range(alo, ahi):
-        entry = count.setdefault(a[i], [0, i, 0, -1])
-        entry[0] += 1
-    for j in range(blo, bhi):
-        entry = count.get(b[j])
-        if entry is not None:
-            entry[2] += 1
-            entry[3] = j
-    pairs = [(e[1], e[3], 1) for e in count.values() if e[0] == 1 and e[2] == 1]
-    pairs.sort()
-    return pairs
-
-
-def _longest_increasing(pairs: list[Block]) -> list[Block]:
-    """The longest run of ``pairs`` (sorted by a) whose b indices increase: patience sorting."""
-    tails: list[int] = []  # b index ending the best run of each length
-    ends: list[int] = []  # index into pairs of that run's last pair
-    back: list[int] = [-1] * len(pairs)
-    for k, (_, j, _) in enumerate(pairs):
-        pos = bisect.bisect_left(tails, j)
-        back[k] = ends[pos - 1] if pos else -1
-        if pos == len(tails):
-            tails.append(j)
-            ends.append(k)
-        else:
-            tails[pos], ends[pos] = j, k
-    out: list[Block] = []
-    k = ends[-1] if ends else -1
-    while k >= 0:
-        out.append(pairs[k])
-        k = back[k]
-    out.reverse()
-    return out
 
 
 def _exact(a: Sequence[str], b: Sequence[str], alo: int, ahi: int, blo: int, bhi: int) -> list[Block]:
@@ -80,12 +42,12 @@ def _match_middle(a: Sequence[str], b: Sequence[str], alo: int, ahi: int, blo: i
                   out: list[Block]) -> None:
     if alo >= ahi or blo >= bhi:
         return
-    anchors = _longest_increasing(_unique_pairs(a, b, alo, ahi, blo, bhi))
-    if not anchors:
+    found = anchors(a, b, alo, ahi, blo, bhi)
+    if not found:
         out.extend(_exact(a, b, alo, ahi, blo, bhi))
         return
     i, j = alo, blo
-    for ai, bj, _ in anchors:
+    for ai, bj, _ in found:
         _match(a, b, i, ai, j, bj, out)
         out.append((ai, bj, 1))
         i, j = ai + 1, bj + 1

@@ -1,102 +1,21 @@
-"""The line level of the merge: regions from git's own merge (``git merge-file --diff3``) when git is on PATH,
-else from merge3 with patience alignment; then the insertion policy and git's "zealous" narrowing of conflicts.
+"""The line level of the merge: regions from git's own merge when git is on PATH (``_merge_git``), else from
+merge3 with patience alignment; then the insertion policy and git's "zealous" narrowing of conflicts.
 
-Every line handed in ends in "\\n" (the caller decides the final newline). A region is either settled lines or a
-conflict holding the base, theirs and ours lines of one place.
+Every line handed in ends in "\\n" (the caller decides the final newline).
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess  # nosec B404 - runs git merge-file on temporary files, no shell, no workspace code
-import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Literal
 
 import merge3
 
 from ._merge_diff import PatienceMatcher
-from ._text import split_lines
+from ._merge_git import git_regions
+from ._merge_region import REDEFINED, Region, defined_names
 
 Engine = Literal["auto", "git", "python"]
-_MARKER: Final = 41  # marker size for git merge-file: long enough that no real line is mistaken for one
-_GIT_TIMEOUT: Final = 30.0
-REDEFINED: Final = "same entity redefined: "
-_DEF: Final = re.compile(r"^\s*(?:async\s+def|def|class)\s+(\w+)")
-_ASSIGN: Final = re.compile(r"^(\w+)\s*(?::[^=]*)?=(?!=)")
-_IMPORT: Final = re.compile(r"^\s*(?:from\s+\S+\s+)?import\s+(.+)$")
-
-
-@dataclass
-class Region:
-    """Settled ``lines``, or a conflict between ``theirs`` and ``ours`` (``base`` what both changed)."""
-
-    lines: list[str] = field(default_factory=list)
-    conflict: bool = False
-    base: list[str] = field(default_factory=list)
-    theirs: list[str] = field(default_factory=list)
-    ours: list[str] = field(default_factory=list)
-    reason: str = "same lines changed"
-    entity: str | None = None
-    kept_both: bool = False  # settled by keeping both insertions (undone if the result fails a check)
-
-
-def _git() -> str | None:
-    return shutil.which("git")
-
-
-def _git_output(git: str, base: Sequence[str], theirs: Sequence[str], ours: Sequence[str]) -> str | None:
-    with tempfile.TemporaryDirectory(prefix="devreliab-merge-") as tmp:
-        names = []
-        for name, lines in (("theirs", theirs), ("base", base), ("ours", ours)):
-            path = os.path.join(tmp, name)
-            with open(path, "wb") as fh:
-                fh.write("".join(lines).encode("utf-8", "surrogatepass"))
-            names.append(path)
-        env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"}
-        cmd = [git, "merge-file", "-p", "--diff3", f"--marker-size={_MARKER}", "-L", "t", "-L", "b", "-L", "o",
-               *names]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=_GIT_TIMEOUT, cwd=tmp, env=env,  # nosec B603
-                                  check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-    if proc.returncode < 0 or proc.returncode > 127:
-        return None
-    return proc.stdout.decode("utf-8", "surrogatepass")
-
-
-def _parse_git(out: str) -> list[Region] | None:
-    """Regions of git merge-file's diff3 output; None if it is not the shape expected."""
-    marks = {"<" * _MARKER + " t\n": 1, "|" * _MARKER + " b\n": 2, "=" * _MARKER + "\n": 3, ">" * _MARKER + " o\n": 0}
-    regions: list[Region] = [Region()]
-    state = 0
-    for line in split_lines(out):
-        mark = marks.get(line)
-        if mark is None:
-            target = (regions[-1].lines, regions[-1].theirs, regions[-1].base, regions[-1].ours)[state]
-            target.append(line)
-            continue
-        if mark != (state + 1) % 4:
-            return None
-        state = mark
-        if mark == 1:
-            regions.append(Region(conflict=True))
-        elif mark == 0:
-            regions.append(Region())
-    return regions if state == 0 else None
-
-
-def git_regions(base: Sequence[str], theirs: Sequence[str], ours: Sequence[str]) -> list[Region] | None:
-    """git's own three-way merge of the lines, or None when git is not there or fails."""
-    git = _git()
-    if git is None:
-        return None
-    out = _git_output(git, base, theirs, ours)
-    return None if out is None else _parse_git(out)
 
 
 def python_regions(base: Sequence[str], theirs: Sequence[str], ours: Sequence[str]) -> list[Region]:
@@ -120,39 +39,13 @@ def line_regions(base: Sequence[str], theirs: Sequence[str], ours: Sequence[str]
     return python_regions(base, theirs, ours)
 
 
-def defined_names(lines: Sequence[str]) -> set[str]:
-    """Names a block of lines defines or imports (a cheap look that works on any fragment)."""
-    names: set[str] = set()
-    for line in lines:
-        m = _DEF.match(line) or _ASSIGN.match(line)
-        if m:
-            names.add(m.group(1))
-            continue
-        imp = _IMPORT.match(line)
-        if imp:
-            for part in imp.group(1).strip("()\\ \n").split(","):
-                words = part.split()
-                if words:
-                    names.add("import " + words[-1])
-    return names
-
-
-def _trim(r: Region) -> tuple[list[str], Region, list[str]]:
-    """Split off the lines both sides agree on at the start and the end of a conflict (git's zealous level)."""
-    t, o = r.theirs, r.ours
-    head = 0
-    while head < len(t) and head < len(o) and t[head] == o[head]:
-        head += 1
-    tail = 0
-    while tail < len(t) - head and tail < len(o) - head and t[-1 - tail] == o[-1 - tail]:
-        tail += 1
-    inner = Region(conflict=True, base=r.base, theirs=t[head:len(t) - tail], ours=o[head:len(o) - tail])
-    return t[:head], inner, t[len(t) - tail:]
-
-
 def _contains(longer: list[str], shorter: list[str]) -> bool:
-    return len(longer) >= len(shorter) and (longer[:len(shorter)] == shorter or longer[len(longer) - len(shorter):]
-                                            == shorter)
+    n = len(shorter)
+    return len(longer) >= n and (longer[:n] == shorter or longer[len(longer) - n:] == shorter)
+
+
+def _shared_edge(t: list[str], o: list[str]) -> bool:
+    return bool((t[0] == o[0] and t[0].strip()) or (t[-1] == o[-1] and t[-1].strip()))
 
 
 def _insertions(r: Region) -> Region:
@@ -164,22 +57,35 @@ def _insertions(r: Region) -> Region:
     shared = sorted(defined_names(t) & defined_names(o))
     if shared:
         return Region(conflict=True, theirs=t, ours=o, reason=REDEFINED + shared[0], entity=shared[0])
-    if (t[0] == o[0] and t[0].strip()) or (t[-1] == o[-1] and t[-1].strip()):
+    if _shared_edge(t, o):
         return r
     return Region(lines=t + o, kept_both=True, theirs=t, ours=o)
 
 
+def _trim(r: Region) -> list[Region]:
+    """The conflict without the lines both sides agree on at its start and end (git's zealous level)."""
+    t, o = r.theirs, r.ours
+    head = 0
+    while head < len(t) and head < len(o) and t[head] == o[head]:
+        head += 1
+    tail = 0
+    while tail < len(t) - head and tail < len(o) - head and t[-1 - tail] == o[-1 - tail]:
+        tail += 1
+    inner = Region(conflict=True, base=r.base, theirs=t[head:len(t) - tail], ours=o[head:len(o) - tail])
+    return [Region(lines=t[:head]), *([inner] if inner.theirs or inner.ours else []), Region(lines=t[len(t) - tail:])]
+
+
+def _settle_one(r: Region, base_nonempty: bool) -> list[Region]:
+    if not r.conflict:
+        return [r]
+    if not r.base and base_nonempty and r.theirs and r.ours:
+        return [_insertions(r)]
+    return _trim(r)
+
+
 def settle(regions: list[Region], base_nonempty: bool) -> list[Region]:
     """Narrow conflicts to what differs; settle two insertions at one place of a non-empty base (``_insertions``)."""
-    out: list[Region] = []
-    for r in regions:
-        if not r.conflict:
-            out.append(r)
-        elif not r.base and base_nonempty and r.theirs and r.ours:
-            out.append(_insertions(r))
-        else:
-            head, inner, tail = _trim(r)
-            out.extend([Region(lines=head)] + ([inner] if inner.theirs or inner.ours else []) + [Region(lines=tail)])
+    out = [s for r in regions for s in _settle_one(r, base_nonempty)]
     return [r for r in out if r.conflict or r.lines]
 
 

@@ -42,7 +42,8 @@ def test_new_functions_on_both_sides_and_a_change_next_to_them_merge_by_entity(e
 @ENGINES
 def test_members_of_one_class_changed_on_both_sides_merge_member_by_member(engine: str) -> None:
     base = "class C:\n    def a(self):\n        return 1\n\n    def b(self):\n        return 2\n"
-    theirs = "class C:\n    def a(self):\n        return 10\n\n    def b(self):\n        return 2\n\n    def t(self):\n        pass\n"
+    theirs = ("class C:\n    def a(self):\n        return 10\n\n    def b(self):\n        return 2\n"
+              "\n    def t(self):\n        pass\n")
     ours = "class C:\n    def a(self):\n        return 1\n\n    def b(self):\n        return 20\n"
     outcome = _merge(base, theirs, ours, engine)
     assert outcome.clean
