@@ -16,97 +16,21 @@ import argparse
 import json
 import os
 import statistics
-import subprocess  # nosec B404 - runs git on the corpus repositories
+import subprocess  # nosec B404 - runs git merge-file, the anchor
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from merge_corpus import scenarios
+
 from devreliab.vfs import merge
 
 Merger = Callable[[str, str, str, str], tuple[bool, str]]
-
-
-def _git(repo: str, *args: str) -> str:
-    return subprocess.run(["git", "-C", repo, *args], capture_output=True, check=True,  # nosec B603 B607
-                          text=True, errors="surrogateescape").stdout
-
-
-@dataclass(frozen=True)
-class Scenario:
-    repo: str
-    commit: str
-    path: str
-    base: str
-    theirs: str
-    ours: str
-    answer: str
-
-
-class Blobs:
-    """``git cat-file --batch`` over one long-running process."""
-
-    def __init__(self, repo: str) -> None:
-        self.proc = subprocess.Popen(["git", "-C", repo, "cat-file", "--batch"], stdin=subprocess.PIPE,  # nosec
-                                     stdout=subprocess.PIPE)
-
-    def get(self, rev: str, path: str) -> bytes | None:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(f"{rev}:{path}\n".encode())
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().split()
-        if len(header) < 3 or header[1] != b"blob":
-            return None
-        data = self.proc.stdout.read(int(header[2]) + 1)
-        return data[:-1]
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        self.proc.wait()
-
-
-def _changed(repo: str, a: str, b: str) -> set[str]:
-    out = _git(repo, "diff", "--no-renames", "--name-only", a, b, "--", "*.py")
-    return set(out.split("\n")) - {""}
-
-
-def _text(data: bytes | None) -> str | None:
-    if data is None or b"\0" in data:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
-def _merges(repo: str, rev: str, limit: int | None) -> Iterator[tuple[str, str, str]]:
-    args = ["rev-list", "--merges", "--parents", rev] + ([f"--max-count={limit}"] if limit else [])
-    for line in _git(repo, *args).splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            yield parts[0], parts[1], parts[2]
-
-
-def scenarios(repo: str, rev: str, limit: int | None) -> Iterator[Scenario]:
-    blobs = Blobs(repo)
-    try:
-        for commit, p1, p2 in _merges(repo, rev, limit):
-            bases = _git(repo, "merge-base", "--all", p1, p2).split()
-            if len(bases) != 1:
-                continue
-            for path in sorted(_changed(repo, bases[0], p1) & _changed(repo, bases[0], p2)):
-                texts = [_text(blobs.get(r, path)) for r in (p1, p2, commit)]
-                base = _text(blobs.get(bases[0], path)) or ""
-                if any(t is None for t in texts) or texts[0] == texts[1]:
-                    continue
-                yield Scenario(repo, commit, path, base, *texts)  # type: ignore[arg-type]
-    finally:
-        blobs.close()
 
 
 def git_merge_file(base: str, theirs: str, ours: str, path: str) -> tuple[bool, str]:
@@ -165,12 +89,17 @@ def replay(targets: list[str], limit: int | None) -> tuple[int, dict[str, Tally]
                 tally = tallies[name]
                 tally.times.append(time.perf_counter() - t0)
                 git_clean = clean if git_clean is None else git_clean
-                where = f"{Path(repo).parent.name} {s.commit[:10]} {s.path}"
+                where = f"{_label(repo)} {s.commit[:10]} {s.path}"
                 _count(tally, clean, text == s.answer, git_clean, where)
                 if clean and text != s.answer:
                     kind = difference(text, s.answer)
                     tally.kinds[kind] = tally.kinds.get(kind, 0) + 1
     return total, tallies
+
+
+def _label(repo: str) -> str:
+    path = Path(repo)
+    return path.parent.name if path.name in ("repo", ".git") else path.name.removesuffix(".git")
 
 
 def difference(merged: str, answer: str) -> str:

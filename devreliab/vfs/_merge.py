@@ -130,8 +130,9 @@ def merge(base: str, theirs: str, ours: str, path: str | None = None, *, mode: M
     if theirs in (ours, base) or ours == base:
         return MergeOutcome(True, ours if theirs == base else theirs)
     sides, final = _sides(base, theirs, ours)
-    regions = settle(line_regions(sides[0], sides[1], sides[2], engine), bool(sides[0]))
-    if _is_python(path, mode):
+    python = _is_python(path, mode)
+    regions = settle(line_regions(sides[0], sides[1], sides[2], engine), bool(sides[0]), keep_both=not python)
+    if python:
         return _python_merge(regions, sides, mode, engine, final)
     return _finish(regions, final, "line")
 

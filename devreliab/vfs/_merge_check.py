@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Final
 
+from ._merge_names import dangling
 from ._merge_region import REDEFINED
 
 NOT_PARSING: Final = "result would not parse"
@@ -32,19 +33,28 @@ def parse(text: str) -> ast.Module | None:
             return None
 
 
-def _names(node: ast.stmt, prefix: str) -> list[str]:
+def _names(node: ast.stmt, prefix: str) -> list[tuple[str, str]]:
+    """(name, source) of what the statement defines; source "" for a definition (every one counts), the module
+    for an import (importing one name from one module twice rebinds nothing)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [node.name]
-    if isinstance(node, (ast.Import, ast.ImportFrom)) and not prefix:
-        return ["import " + (a.asname or a.name) for a in node.names if a.name != "*"]
+        return [(node.name, "")]
+    if isinstance(node, ast.Import) and not prefix:
+        return [("import " + (a.asname or a.name), a.name) for a in node.names]
+    if isinstance(node, ast.ImportFrom) and not prefix:
+        source = "." * node.level + (node.module or "")
+        return [("import " + (a.asname or a.name), f"{source}.{a.name}") for a in node.names if a.name != "*"]
     return []
 
 
 def _scope_names(body: list[ast.stmt], prefix: str, out: Counter[str], first: dict[str, int]) -> None:
+    seen: set[tuple[str, str]] = set()
     for node in body:
         if isinstance(node, ast.ClassDef):
             _scope_names(node.body, f"{prefix}{node.name}.", out, first)
-        for name in _names(node, prefix):
+        for name, source in _names(node, prefix):
+            if source and (name, source) in seen:
+                continue
+            seen.add((name, source))
             out[prefix + name] += 1
             if out[prefix + name] > 1:
                 first.setdefault(prefix + name, node.lineno)
@@ -83,4 +93,5 @@ def python_problem(merged: str, theirs: str, ours: str) -> Problem | None:
     for name, line in repeated.items():
         if counts[name] > most[name]:
             return Problem(REDEFINED + name, name, line)
-    return None
+    found = dangling(tree, sides[0], sides[1])
+    return None if found is None else Problem(*found)

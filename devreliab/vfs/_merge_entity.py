@@ -73,7 +73,7 @@ def _both_added(t: Chunk, o: Chunk, name: str) -> list[Region]:
 
 
 def _both_changed(ctx: Context, b: Chunk, t: Chunk, o: Chunk, nested: bool) -> list[Region]:
-    regions = settle(line_regions(b.lines, t.lines, o.lines, ctx.engine), True)
+    regions = settle(line_regions(b.lines, t.lines, o.lines, ctx.engine), True, keep_both=False)
     if not any(r.conflict for r in regions):
         return regions
     if not nested and isinstance(t.node, ast.ClassDef):
@@ -101,7 +101,7 @@ def _merge_class(ctx: Context, b: Chunk, t: Chunk, o: Chunk) -> list[Region] | N
     pb, pt, po = (_class_parts(v, c) for v, c in zip(ctx.versions, (b, t, o), strict=True))
     if pb is None or pt is None or po is None:
         return None
-    header = settle(line_regions(pb[0], pt[0], po[0], ctx.engine), True)
+    header = settle(line_regions(pb[0], pt[0], po[0], ctx.engine), True, keep_both=False)
     for r in header:
         r.entity = t.name
     return header + merge_chunks(ctx, (pb[1], pt[1], po[1]), nested=True)

@@ -1,9 +1,12 @@
-"""``from m import …`` changed (or added) on both sides, merged as a set of names: theirs' order, then the names
-ours added, less the names either side removed. Statements with comments or backslashes are left to a person."""
+"""``from m import …`` changed (or added) on both sides, merged as a set of names in both sides' order (theirs'
+additions first where both added at one place), less the names either side removed. Statements with comments or
+backslashes are left to a person."""
 
 from __future__ import annotations
 
 import ast
+
+import merge3
 
 from ._merge_chunks import Chunk
 
@@ -12,6 +15,14 @@ def _names(c: Chunk | None) -> list[str]:
     if c is None or not isinstance(c.node, ast.ImportFrom):
         return []
     return [f"{a.name} as {a.asname}" if a.asname else a.name for a in c.node.names]
+
+
+def _sequence(base: list[str], theirs: list[str], ours: list[str]) -> list[str]:
+    """The names in merged order: each side's additions where that side put them, theirs first at one place."""
+    out: list[str] = []
+    for group in merge3.Merge3(base, theirs, ours).merge_groups():
+        out.extend([*group[2], *group[3]] if group[0] == "conflict" else group[1])
+    return out
 
 
 def _mergeable(t: Chunk, o: Chunk) -> bool:
@@ -37,7 +48,7 @@ def merge_import_from(b: Chunk | None, t: Chunk, o: Chunk) -> list[str] | None:
         return None
     bn, tn, on = _names(b), _names(t), _names(o)
     removed = (set(bn) - set(tn)) | (set(bn) - set(on))
-    names = [n for n in dict.fromkeys([*tn, *on]) if n not in removed]
+    names = [n for n in dict.fromkeys(_sequence(bn, tn, on)) if n not in removed]
     if "*" in names or not names:
         return None
     assert isinstance(t.node, ast.ImportFrom)

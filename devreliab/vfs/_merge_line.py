@@ -49,7 +49,7 @@ def _shared_edge(t: list[str], o: list[str]) -> bool:
 
 
 def _insertions(r: Region) -> Region:
-    """Two insertions at one place: the longer one if it starts or ends with the other; both (theirs first)
+    """Two insertions at one place: the longer one if it starts or ends with the other; else both, theirs first,
     unless they define a name in common or share a non-blank first or last line; else a conflict."""
     t, o = r.theirs, r.ours
     if _contains(t, o) or _contains(o, t):
@@ -75,17 +75,18 @@ def _trim(r: Region) -> list[Region]:
     return [Region(lines=t[:head]), *([inner] if inner.theirs or inner.ours else []), Region(lines=t[len(t) - tail:])]
 
 
-def _settle_one(r: Region, base_nonempty: bool) -> list[Region]:
+def _settle_one(r: Region, base_nonempty: bool, keep_both: bool) -> list[Region]:
     if not r.conflict:
         return [r]
-    if not r.base and base_nonempty and r.theirs and r.ours:
+    if keep_both and not r.base and base_nonempty and r.theirs and r.ours:
         return [_insertions(r)]
     return _trim(r)
 
 
-def settle(regions: list[Region], base_nonempty: bool) -> list[Region]:
-    """Narrow conflicts to what differs; settle two insertions at one place of a non-empty base (``_insertions``)."""
-    out = [s for r in regions for s in _settle_one(r, base_nonempty)]
+def settle(regions: list[Region], base_nonempty: bool, keep_both: bool = True) -> list[Region]:
+    """Narrow conflicts to what differs; settle two insertions at one place of a non-empty base (``_insertions``;
+    ``keep_both`` False where the order of two insertions matters and cannot be guessed, as in Python code)."""
+    out = [s for r in regions for s in _settle_one(r, base_nonempty, keep_both)]
     return [r for r in out if r.conflict or r.lines]
 
 

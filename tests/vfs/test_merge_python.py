@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from devreliab.vfs import MergeOutcome, Workspace, merge
+from devreliab.vfs._merge_check import python_problem
+from devreliab.vfs._merge_names import dangling
 
 ENGINES = pytest.mark.parametrize("engine", ["git", "python"])
 
@@ -90,14 +92,21 @@ def test_both_sides_defining_one_new_name_differently_is_a_conflict_naming_it(en
 
 
 @ENGINES
-def test_keeping_both_insertions_that_would_not_parse_is_a_conflict(engine: str) -> None:
+def test_two_statements_inserted_at_one_place_in_python_are_a_conflict_not_a_guess_at_their_order(
+        engine: str) -> None:
     base = "if a:\n    pass\nprint(1)\n"
     theirs = "if a:\n    pass\nelse:\n    x = 1\nprint(1)\n"
     ours = "if a:\n    pass\nelif b:\n    y = 2\nprint(1)\n"
     outcome = _merge(base, theirs, ours, engine)
-    assert not outcome.clean
-    assert outcome.conflicts[0].reason == "result would not parse"
-    assert merge(base, theirs, ours, "notes.txt", engine=engine).clean  # not Python: both insertions are kept
+    assert not outcome.clean and outcome.conflicts[0].reason == "same lines changed"
+    kept = merge(base, theirs, ours, "notes.txt", engine=engine)  # type: ignore[arg-type]
+    assert kept.clean and kept.text == "if a:\n    pass\nelse:\n    x = 1\nelif b:\n    y = 2\nprint(1)\n"
+
+
+def test_a_merge_that_does_not_parse_is_refused_where_both_sides_parse() -> None:
+    problem = python_problem("def f(:\n    pass\n", "x = 1\n", "y = 2\n")
+    assert problem is not None and problem.reason == "result would not parse" and problem.line == 1
+    assert python_problem("def f(:\n", "def f(:\n", "y = 2\n") is None  # a side did not parse either
 
 
 @ENGINES
@@ -150,3 +159,31 @@ def test_a_workspace_write_of_a_python_file_goes_through_the_entity_merge(root: 
     assert result.status == "merged"
     text = (root / "m.py").read_text()
     assert "return 20" in text and "def theirs_new" in text and "def ours_new" in text
+
+
+@ENGINES
+def test_removing_an_import_that_the_other_side_starts_using_is_a_conflict_naming_the_name(engine: str) -> None:
+    base = "import json\nimport os\n\n\ndef f():\n    return os.sep\n\n\ndef g():\n    return 1\n"
+    theirs = base.replace("import json\n", "")
+    ours = base.replace("    return 1\n", "    return json.dumps(1)\n")
+    outcome = _merge(base, theirs, ours, engine)
+    assert not outcome.clean
+    assert [(c.reason, c.entity) for c in outcome.conflicts] == [
+        ("result would use an undefined name: json", "json")]
+    assert "json.dumps" in outcome.conflicts[0].hunk
+
+
+def test_an_import_left_without_its_last_use_is_named() -> None:
+    merged = ast.parse("import json\nimport os\n\nx = os.sep\n")
+    theirs = ast.parse("import json\nimport os\n\nx = json.dumps(os.sep)\n")
+    ours = ast.parse("import os\n\nx = os.sep\n")
+    assert dangling(merged, theirs, ours) == ("result would leave an unused import: json", "json", 1)
+    assert dangling(ast.parse("import json\n\n__all__ = ['json']\n"), ours, ours) is None  # named in a string
+    assert dangling(ast.parse("from m import x as x\n"), ours, ours) is None  # an explicit re-export
+
+
+def test_one_name_imported_twice_from_one_module_is_harmless_but_from_two_a_redefinition() -> None:
+    side = "from typing import List\n\nx: List[int] = []\n"
+    assert python_problem("from typing import List\nfrom typing import List\n\nx: List[int] = []\n", side, side) is None
+    problem = python_problem("from typing import List\nfrom mylib import List\n\nx: List[int] = []\n", side, side)
+    assert problem is not None and problem.reason == "same entity redefined: import List"
