@@ -20,6 +20,7 @@ from ._merge_check import PYTHON_SUFFIXES, Problem, python_problem
 from ._merge_entity import entity_regions
 from ._merge_line import Engine, line_regions, settle, unsettle_kept
 from ._merge_region import Region
+from ._merge_tidy import tidy_blank_runs
 from ._text import split_lines
 
 MARK_THEIRS: Final = "<<<<<<< current (on disk)"
@@ -99,6 +100,8 @@ def _python_merge(regions: list[Region], sides: list[list[str]], mode: Mode, eng
     merged = entity_regions(texts[0], texts[1], texts[2], engine)
     if merged is None:
         return outcome
+    if not any(r.conflict for r in merged):
+        merged = [Region(lines=tidy_blank_runs([line for r in merged for line in r.lines], sides[1], sides[2]))]
     entity = _checked(merged, texts, final, "entity")
     return entity if entity.clean or len(entity.conflicts) <= len(outcome.conflicts) else outcome
 

@@ -12,15 +12,30 @@ from ._merge_diff import PatienceMatcher
 from ._merge_keys import DEFS
 
 
+def _complete(order: list[str], sides: tuple[list[str], ...]) -> list[str]:
+    """Add the keys the order left out (a key one side replaced where the other kept it): each after the key
+    before it on its own side, so every entity of every version is decided on."""
+    out = list(dict.fromkeys(order))
+    known = set(out)
+    for side in sides:
+        for i, key in enumerate(side):
+            if key not in known:
+                before = side[i - 1] if i else None
+                out.insert(out.index(before) + 1 if before in known else 0, key)
+                known.add(key)
+    return out
+
+
 def key_order(base: list[str], theirs: list[str], ours: list[str]) -> list[str]:
-    """All keys in merged order: both sides' moves and insertions, two insertions at one place theirs first."""
+    """All keys of the three versions in merged order: both sides' moves and insertions, two insertions at one
+    place theirs first."""
     out: list[str] = []
     for group in merge3.Merge3(base, theirs, ours, sequence_matcher=PatienceMatcher).merge_groups():
         if group[0] == "conflict":
             out.extend([*group[2], *group[3], *group[1]])
         else:
             out.extend(group[1])
-    return list(dict.fromkeys(out))
+    return _complete(out, (ours, theirs, base))
 
 
 class Unmatched(Exception):

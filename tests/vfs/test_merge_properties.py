@@ -19,12 +19,16 @@ def _line(name: str) -> str:
 
 @st.composite
 def edited(draw: st.DrawFn, base: list[str], tag: str) -> list[str]:
-    """``base`` with up to three random replacements of up to three lines by new, uniquely named lines."""
+    """``base`` with up to three random replacements of up to three lines: by new, uniquely named lines, or by
+    the same names with new values."""
     lines = list(base)
     for e in range(draw(st.integers(0, 3))):
         start = draw(st.integers(0, len(lines)))
         end = draw(st.integers(start, min(len(lines), start + 3)))
-        lines[start:end] = [_line(f"{tag}{e}_{i}") for i in range(draw(st.integers(0, 3)))]
+        if draw(st.booleans()) and end > start:  # change the lines' values, keep their names (the same entities)
+            lines[start:end] = [f"{line.split(' = ')[0]} = '{tag}{e}'\n" for line in lines[start:end]]
+        else:
+            lines[start:end] = [_line(f"{tag}{e}_{i}") for i in range(draw(st.integers(0, 3)))]
     return lines
 
 

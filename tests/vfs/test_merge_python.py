@@ -11,6 +11,7 @@ import pytest
 from devreliab.vfs import MergeOutcome, Workspace, merge
 from devreliab.vfs._merge_check import python_problem
 from devreliab.vfs._merge_names import dangling
+from devreliab.vfs._merge_tidy import tidy_blank_runs
 
 ENGINES = pytest.mark.parametrize("engine", ["git", "python"])
 
@@ -187,3 +188,18 @@ def test_one_name_imported_twice_from_one_module_is_harmless_but_from_two_a_rede
     assert python_problem("from typing import List\nfrom typing import List\n\nx: List[int] = []\n", side, side) is None
     problem = python_problem("from typing import List\nfrom mylib import List\n\nx: List[int] = []\n", side, side)
     assert problem is not None and problem.reason == "same entity redefined: import List"
+
+
+@ENGINES
+def test_a_statement_whose_first_line_changed_on_one_side_and_body_on_the_other_is_not_lost(engine: str) -> None:
+    base = "import os\n\nif os.name:\n    x = 1\n    y = 2\n\nz = 3\n"
+    theirs = base.replace("if os.name:\n", "if os.name:  # posix\n")
+    ours = base.replace("    x = 1\n", "    x = 10\n")
+    outcome = _merge(base, theirs, ours, engine)
+    assert not outcome.clean or ("# posix" in outcome.text and "x = 10" in outcome.text)
+
+
+def test_blank_lines_brought_together_by_the_entity_merge_are_cut_back_to_what_the_sides_use() -> None:
+    side = ["x = 1\n", "\n", "\n", "def f():\n", "    '''a\n", "\n", "\n", "\n", "    b'''\n"]
+    lines = ["x = 1\n", "\n", "\n", "\n", "\n", "def f():\n", "    '''a\n", "\n", "\n", "\n", "    b'''\n"]
+    assert tidy_blank_runs(lines, side, side) == side  # the blank lines inside the string are text and stay
