@@ -15,18 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess  # nosec B404 - runs git merge-file, the anchor
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from merge_corpus import scenarios
+from merge_corpus import Scenario, scenarios
+from merge_report import Tally, count, difference, table
 
 from devreliab.vfs import merge
 
@@ -61,18 +60,6 @@ MERGERS: dict[str, Merger] = {
 }
 
 
-@dataclass
-class Tally:
-    clean: int = 0
-    identical: int = 0
-    different: int = 0
-    times: list[float] = field(default_factory=list)
-    resolved_git_conflicts: int = 0
-    different_where_git_conflicted: int = 0
-    examples: list[str] = field(default_factory=list)
-    kinds: dict[str, int] = field(default_factory=dict)  # of the clean-but-different: how they differ
-
-
 def replay(targets: list[str], limit: int | None) -> tuple[int, dict[str, Tally]]:
     tallies = {name: Tally() for name in MERGERS}
     total = 0
@@ -82,60 +69,27 @@ def replay(targets: list[str], limit: int | None) -> tuple[int, dict[str, Tally]
             total += 1
             if total % 100 == 0:
                 print(f"... {total} scenarios", file=sys.stderr, flush=True)
-            git_clean = None
-            for name, merger in MERGERS.items():
-                t0 = time.perf_counter()
-                clean, text = merger(s.base, s.theirs, s.ours, s.path)
-                tally = tallies[name]
-                tally.times.append(time.perf_counter() - t0)
-                git_clean = clean if git_clean is None else git_clean
-                where = f"{_label(repo)} {s.commit[:10]} {s.path}"
-                _count(tally, clean, text == s.answer, git_clean, where)
-                if clean and text != s.answer:
-                    kind = difference(text, s.answer)
-                    tally.kinds[kind] = tally.kinds.get(kind, 0) + 1
+            _replay_one(s, tallies, f"{_label(repo)} {s.commit[:10]} {s.path}")
     return total, tallies
+
+
+def _replay_one(s: Scenario, tallies: dict[str, Tally], where: str) -> None:
+    git_clean = None
+    for name, merger in MERGERS.items():
+        t0 = time.perf_counter()
+        clean, text = merger(s.base, s.theirs, s.ours, s.path)
+        tally = tallies[name]
+        tally.times.append(time.perf_counter() - t0)
+        git_clean = clean if git_clean is None else git_clean
+        count(tally, clean, text == s.answer, git_clean, where)
+        if clean and text != s.answer:
+            kind = difference(text, s.answer)
+            tally.kinds[kind] = tally.kinds.get(kind, 0) + 1
 
 
 def _label(repo: str) -> str:
     path = Path(repo)
     return path.parent.name if path.name in ("repo", ".git") else path.name.removesuffix(".git")
-
-
-def difference(merged: str, answer: str) -> str:
-    """How a clean merge differs from the committed one: only blank lines, only the order of lines, or more."""
-    a, b = merged.splitlines(), answer.splitlines()
-    if [x for x in a if x.strip()] == [x for x in b if x.strip()]:
-        return "blank lines"
-    if sorted(a) == sorted(b):
-        return "order"
-    return "content"
-
-
-def _count(tally: Tally, clean: bool, same: bool, git_clean: bool, where: str) -> None:
-    if not clean:
-        return
-    tally.clean += 1
-    tally.identical += same
-    tally.different += not same
-    if not git_clean:
-        tally.resolved_git_conflicts += 1
-        tally.different_where_git_conflicted += not same
-    if not same and len(tally.examples) < 20:
-        tally.examples.append(where)
-
-
-def table(total: int, tallies: dict[str, Tally]) -> str:
-    git_conflicts = total - tallies["git merge-file"].clean
-    rows = [f"{total} scenarios; git merge-file conflicts in {git_conflicts}", "",
-            "| merger | clean | identical to the committed merge | clean but different | git conflicts resolved "
-            "(of which different) | ms per merge (median / p95) |", "|---|---|---|---|---|---|"]
-    for name, t in tallies.items():
-        times = sorted(t.times) or [0.0]
-        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-        rows.append(f"| {name} | {t.clean} | {t.identical} | {t.different} | {t.resolved_git_conflicts} "
-                    f"({t.different_where_git_conflicted}) | {statistics.median(times) * 1e3:.1f} / {p95 * 1e3:.1f} |")
-    return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:

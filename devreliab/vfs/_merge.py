@@ -97,13 +97,18 @@ def _python_merge(regions: list[Region], sides: list[list[str]], mode: Mode, eng
     outcome = _checked(regions, texts, final, "line")
     if outcome.clean or mode == "line":
         return outcome
-    merged = entity_regions(texts[0], texts[1], texts[2], engine)
+    merged = _entity_merge(sides, texts, engine)
     if merged is None:
         return outcome
-    if not any(r.conflict for r in merged):
-        merged = [Region(lines=tidy_blank_runs([line for r in merged for line in r.lines], sides[1], sides[2]))]
     entity = _checked(merged, texts, final, "entity")
     return entity if entity.clean or len(entity.conflicts) <= len(outcome.conflicts) else outcome
+
+
+def _entity_merge(sides: list[list[str]], texts: list[str], engine: Engine) -> list[Region] | None:
+    merged = entity_regions(texts[0], texts[1], texts[2], engine)
+    if merged is None or any(r.conflict for r in merged):
+        return merged
+    return [Region(lines=tidy_blank_runs([line for r in merged for line in r.lines], sides[1], sides[2]))]
 
 
 def _checked(regions: list[Region], texts: list[str], final: bool, method: str) -> MergeOutcome:

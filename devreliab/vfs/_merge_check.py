@@ -38,12 +38,10 @@ def _names(node: ast.stmt, prefix: str) -> list[tuple[str, str]]:
     for an import (importing one name from one module twice rebinds nothing)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return [(node.name, "")]
-    if isinstance(node, ast.Import) and not prefix:
-        return [("import " + (a.asname or a.name), a.name) for a in node.names]
-    if isinstance(node, ast.ImportFrom) and not prefix:
-        source = "." * node.level + (node.module or "")
-        return [("import " + (a.asname or a.name), f"{source}.{a.name}") for a in node.names if a.name != "*"]
-    return []
+    if prefix or not isinstance(node, (ast.Import, ast.ImportFrom)):
+        return []
+    source = "" if isinstance(node, ast.Import) else "." * node.level + (node.module or "") + "."
+    return [("import " + (a.asname or a.name), source + a.name) for a in node.names if a.name != "*"]
 
 
 def _scope_names(body: list[ast.stmt], prefix: str, out: Counter[str], first: dict[str, int]) -> None:

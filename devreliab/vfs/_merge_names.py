@@ -48,12 +48,16 @@ def _imports(node: ast.Import | ast.ImportFrom, names: Names) -> None:
             names.imported.setdefault(name, node.lineno)
 
 
+def _name(node: ast.Name, names: Names) -> None:
+    if isinstance(node.ctx, ast.Load):
+        names.loaded.setdefault(node.id, node.lineno)
+    else:
+        names.bound.add(node.id)
+
+
 def _visit(node: ast.AST, names: Names) -> None:
     if isinstance(node, ast.Name):
-        if isinstance(node.ctx, ast.Load):
-            names.loaded.setdefault(node.id, node.lineno)
-        else:
-            names.bound.add(node.id)
+        _name(node, names)
     elif isinstance(node, (ast.Import, ast.ImportFrom)):
         _imports(node, names)
     elif isinstance(node, ast.Constant) and isinstance(node.value, str):
