@@ -10,8 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-import merge_replay  # noqa: E402
-from merge_corpus import scenarios  # noqa: E402
+import merge_replay
+from merge_corpus import scenarios
 
 BASE = "import os\n\n\ndef f():\n    return 1\n\n\ndef g():\n    return 2\n"
 
