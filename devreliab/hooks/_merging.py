@@ -4,7 +4,7 @@ record with a message that says who changed what and what to do."""
 
 from __future__ import annotations
 
-from ..vfs._merge import merge_texts
+from ..vfs._merge import MergeConflict, merge
 from ..vfs._paths import ResolvedPath
 from ..vfs._text import decode, encode, version_of
 from ._base import CoreBase, Disk, Planned, _short
@@ -20,7 +20,7 @@ class Merging(CoreBase):
             return Planned(rp.rel, disk, conflict=(
                 f"{rp.rel} was changed by {who} since this session started, and this session has not read it, so "
                 "overwriting it whole would drop that change. Read the file, then make your change on top of it."))
-        outcome = merge_texts(self._blob_text(base, rp.given), theirs, ours)
+        outcome = merge(self._blob_text(base, rp.given), theirs, ours, rp.rel)
         if outcome.clean:
             return Planned(rp.rel, disk, text=outcome.text, merged_with=self._who(rp.rel, disk.version))
         ours_data = encode(ours, decode(disk.data or b"", rp.given)[1], rp.given)
@@ -29,9 +29,13 @@ class Merging(CoreBase):
         return Planned(rp.rel, disk, conflict=self._conflict_text(rp.rel, disk.version, conflict_id,
                                                                   outcome.conflicts))
 
-    def _conflict_text(self, rel: str, version: str | None, conflict_id: str, regions: int) -> str:
+    def _conflict_text(self, rel: str, version: str | None, conflict_id: str,
+                       conflicts: tuple[MergeConflict, ...] = ()) -> str:
+        why = "; ".join(dict.fromkeys(f"{c.reason}" + (f" ({c.entity})" if c.entity and c.entity not in c.reason
+                                                         else "") + f" at line {c.line}" for c in conflicts))
         return (f"{rel} changed since this session read it: {self._who(rel, version)} wrote version "
-                f"{_short(version)}, and your change overlaps theirs in {regions} place(s), so nothing was "
+                f"{_short(version)}, and your change overlaps theirs in {max(1, len(conflicts))} place(s)"
+                f"{f' ({why})' if why else ''}, so nothing was "
                 f"written. Conflict {conflict_id} holds both sides (devreliab list_conflicts / show_conflict, "
                 f"or the devreliab view in VS Code). Read {rel} again and redo your change on top of theirs, or "
                 f"resolve the conflict with resolve_conflict.")
@@ -60,7 +64,7 @@ class Merging(CoreBase):
                 result = ws.write(plan.rel, plan.text, expected_version=plan.disk.version)
                 if result.status == "conflict":
                     return Outcome("deny", reason=self._conflict_text(plan.rel, result.current_version,
-                                                                      result.conflict_id or "", 1))
+                                                                      result.conflict_id or ""))
                 assert result.version is not None
                 self.sessions.remember(plan.rel, result.version, None)
                 done.append(f"{plan.rel} (now version {_short(result.version)})")

@@ -1,7 +1,7 @@
 """devreliab.vfs: a versioned, caching, conflict-safe workspace shared by several processes.
 
-``Workspace`` is the entry point; every operation returns a frozen result whose ``to_dict()`` is the
-structured output of the matching MCP tool. See docs/workspace.md.
+``Workspace`` is the entry point and ``merge`` the three-way merge its writes apply; every operation returns a
+frozen result whose ``to_dict()`` is the structured output of the matching MCP tool. See docs/workspace.md.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._cache import CacheStats
 from ._edits import Edit
 from ._fileops import FileOpResult
+from ._merge import MergeConflict, MergeOutcome, merge
 from ._results import (
     ChangeEvent,
     ConflictDetail,
@@ -45,6 +46,8 @@ __all__ = [
     "History",
     "HistoryEntry",
     "Listing",
+    "MergeConflict",
+    "MergeOutcome",
     "ReadError",
     "ReadResult",
     "ResolveResult",
@@ -53,4 +56,5 @@ __all__ = [
     "SearchResult",
     "Workspace",
     "WriteResult",
+    "merge",
 ]

@@ -48,6 +48,7 @@ def test_codex_overlapping_patch_is_denied_with_a_conflict_record(ws: Path) -> N
     other_client_writes(ws, "2\n", "deux\n")
     answer = run_hook("codex", codex("PreToolUse", ws, patch("2", "two again"))).answer["hookSpecificOutput"]
     assert answer["permissionDecision"] == "deny" and "Conflict" in answer["permissionDecisionReason"]
+    assert "in 1 place(s) (same lines changed at line " in answer["permissionDecisionReason"]  # it says why
     with Workspace(ws, client_id="viewer") as viewer:
         assert len(viewer.list_conflicts().conflicts) == 1
 

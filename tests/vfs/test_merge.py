@@ -67,7 +67,7 @@ def test_both_appending_keeps_theirs_then_ours(base: list[str], theirs: list[str
 
 def test_overlapping_changes_conflict_with_markers_holding_both_sides() -> None:
     outcome = merge_texts("a\nb\nc\n", "a\nT\nc\n", "a\nO\nc\n")
-    assert not outcome.clean and outcome.conflicts == 1
+    assert not outcome.clean and len(outcome.conflicts) == 1
     assert outcome.text == f"a\n{MARK_THEIRS}\nT\n{MARK_MID}\nO\n{MARK_OURS}\nc\n"
 
 
