@@ -77,6 +77,9 @@ DEFAULTS: Final[dict[str, Any]] = {
         "read_max_chars": 100_000,
         "toolsets": ["files", "edit", "conflicts", "guidance", "monitor"],
     },
+    "merge": {
+        "python": "line",
+    },
     "hooks": {
         "on_error": "allow",
         "timeout_ms": 3000,
@@ -110,6 +113,7 @@ CHOICES: Final[dict[str, tuple[str, ...]]] = {
     "gates.min_confidence": SEVERITIES,
     "hooks.on_error": ("allow", "deny"),
     "mcp.answers": ("auto", "both", "text", "structured"),
+    "merge.python": ("line", "entity"),
     "mcp.toolsets": ("files", "edit", "conflicts", "guidance", "monitor"),
 }
 

@@ -4,7 +4,7 @@ two hooks, and the guidance delta for Python."""
 from __future__ import annotations
 
 from .._errors import WorkspaceError
-from ..vfs._merge import merge
+from ..vfs._merge import configured_mode, merge
 from ..vfs._paths import ResolvedPath
 from ..vfs._workspace import ABSENT
 from ._base import Disk, _short
@@ -67,7 +67,8 @@ class AfterWrite(Merging):
         try:
             ours_text = disk.text(rp.given)
             theirs_text = self._blob_text(theirs, rp.given)
-            outcome = merge(self._blob_text(base, rp.given), theirs_text, ours_text, rp.rel)
+            outcome = merge(self._blob_text(base, rp.given), theirs_text, ours_text, rp.rel,
+                            mode=configured_mode(self.config.raw))
         except WorkspaceError:
             return "", ""
         if outcome.clean and outcome.text == ours_text:

@@ -4,7 +4,7 @@ record with a message that says who changed what and what to do."""
 
 from __future__ import annotations
 
-from ..vfs._merge import MergeConflict, merge
+from ..vfs._merge import MergeConflict, configured_mode, merge
 from ..vfs._paths import ResolvedPath
 from ..vfs._text import decode, encode, version_of
 from ._base import CoreBase, Disk, Planned, _short
@@ -20,7 +20,7 @@ class Merging(CoreBase):
             return Planned(rp.rel, disk, conflict=(
                 f"{rp.rel} was changed by {who} since this session started, and this session has not read it, so "
                 "overwriting it whole would drop that change. Read the file, then make your change on top of it."))
-        outcome = merge(self._blob_text(base, rp.given), theirs, ours, rp.rel)
+        outcome = merge(self._blob_text(base, rp.given), theirs, ours, rp.rel, mode=configured_mode(self.config.raw))
         if outcome.clean:
             return Planned(rp.rel, disk, text=outcome.text, merged_with=self._who(rp.rel, disk.version))
         ours_data = encode(ours, decode(disk.data or b"", rp.given)[1], rp.given)

@@ -145,6 +145,13 @@ def merge(base: str, theirs: str, ours: str, path: str | None = None, *, mode: M
     return _finish(regions, final, "line")
 
 
+def configured_mode(raw: dict[str, Any]) -> Mode:
+    """The merge mode devreliab.jsonc's ``merge.python`` asks for Python files: ``line`` (the default: git's
+    line merge with the Python checks) or ``entity`` (also the entity merge; it resolves more but guesses more,
+    see docs/workspace.md)."""
+    return "auto" if raw.get("merge", {}).get("python") == "entity" else "line"
+
+
 def merge_texts(base: str, theirs: str, ours: str, path: str | None = None) -> MergeOutcome:
     """The merge the workspace applies (kept under its old name)."""
     return merge(base, theirs, ours, path)

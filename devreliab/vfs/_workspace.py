@@ -43,7 +43,7 @@ from ._edits import Edit, apply_edits, as_edits
 from ._fileops import FileOpResult
 from ._listing import list_directory
 from ._locks import PathLocks
-from ._merge import merge
+from ._merge import configured_mode, merge
 from ._paths import ResolvedPath, Sandbox, atomic_write, ensure_regular_target, read_fd
 from ._results import (
     ChangeEvent,
@@ -474,7 +474,7 @@ class Workspace:
             base_data = self._versions.get_blob(base)
             base_text = decode(base_data, rp.given)[0] if base_data is not None else ""
         incoming = ours.replace("\r\n", "\n") if fmt.line_ending != "mixed" else ours
-        outcome = merge(base_text, theirs, incoming, rp.rel)
+        outcome = merge(base_text, theirs, incoming, rp.rel, mode=configured_mode(self.config.raw))
         if outcome.clean:
             return _Plan("merged", encode(outcome.text, fmt, rp.given), theirs, outcome.text)
         ours_data = encode(ours, fmt, rp.given)

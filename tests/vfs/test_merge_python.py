@@ -150,15 +150,27 @@ def test_every_clean_python_merge_parses(engine: str) -> None:
     ast.parse(outcome.text)
 
 
-def test_a_workspace_write_of_a_python_file_goes_through_the_entity_merge(root: Path) -> None:
+def _two_appends(root: Path) -> tuple[str, str]:
     (root / "m.py").write_text(BASE)
     with Workspace(root) as ws, Workspace(root) as other:
         ws.read("m.py")
         other.read("m.py")
         other.write("m.py", BASE + "\n\ndef theirs_new():\n    return 't'\n")
         result = ws.write("m.py", BASE.replace("return 2", "return 20") + "\n\ndef ours_new():\n    return 'o'\n")
-    assert result.status == "merged"
-    text = (root / "m.py").read_text()
+    return result.status, (root / "m.py").read_text()
+
+
+def test_a_workspace_write_of_a_python_file_uses_the_line_merge_by_default(root: Path) -> None:
+    """Two functions appended at one place: their order cannot be known, so the line merge leaves it to a
+    person (a wrong clean merge is worse than a conflict)."""
+    status, text = _two_appends(root)
+    assert status == "conflict" and "def ours_new" not in text
+
+
+def test_with_merge_python_entity_a_workspace_write_goes_through_the_entity_merge(root: Path) -> None:
+    (root / "devreliab.jsonc").write_text('{"merge": {"python": "entity"}}')
+    status, text = _two_appends(root)
+    assert status == "merged"
     assert "return 20" in text and "def theirs_new" in text and "def ours_new" in text
 
 
