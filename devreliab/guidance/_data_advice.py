@@ -1,11 +1,8 @@
-"""Advice for unsafe deserialisation and predictable randomness (B506 yaml, B301/B403 pickle, B311 random).
+"""Advice for unsafe deserialisation (B506 yaml, B301/B403 pickle); predictable randomness is in _random_advice.
 
 * ``yaml.load(fh, Loader=X)`` (or ``X`` positional) becomes ``yaml.safe_load(fh)`` — the loader argument dropped —
   only when ``X`` is one of PyYAML's own unsafe/full/plain loaders (or missing): the same plain-data document
   loads to the same value. A custom loader gets no code (its constructors would be lost).
-* ``random.X(...)`` becomes the ``secrets`` call that returns the same type from the same range
-  (``randint(a, b)`` → ``a + secrets.randbelow(b - a + 1)``, ``choice(seq)`` → ``secrets.choice(seq)``), or the
-  same method of ``random.SystemRandom()``.
 * pickle has no drop-in safe equivalent: json changes what comes back (say what), and signing what is pickled
   ranks above accepting the finding.
 """
@@ -14,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from ._advice_base import Site, advises, attr, call_of, called_name, clone, imports_needed, unparse
+from ._advice_base import Site, advises, called_name, clone, imports_needed, unparse
 from ._model import Finding, Strategy
 from ._refactor import strategy
 
@@ -90,61 +87,3 @@ def _pickle(f: Finding, site: Site) -> list[Strategy]:
                  "keys as strings, and sets, bytes, datetimes and your own classes need explicit conversion on "
                  "both the writing and the reading side; stored pickles must be migrated.", 1.0, 3),
     ]
-
-
-def _secrets(name: str, *args: ast.expr) -> ast.Call:
-    return call_of(attr("secrets", name), *args)
-
-
-def _offset(low: ast.expr, draw: ast.Call) -> ast.expr:
-    if isinstance(low, ast.Constant) and low.value == 0:
-        return draw
-    return ast.BinOp(left=low, op=ast.Add(), right=draw)
-
-
-def _span(low: ast.expr, high: ast.expr, extra: int) -> ast.expr:
-    """``high - low + extra``, folded when both are integer literals."""
-    if isinstance(low, ast.Constant) and isinstance(high, ast.Constant) and all(
-            type(v.value) is int for v in (low, high)):
-        return ast.Constant(high.value - low.value + extra)
-    span: ast.expr = high if isinstance(low, ast.Constant) and low.value == 0 else ast.BinOp(
-        left=high, op=ast.Sub(), right=low)
-    return ast.BinOp(left=span, op=ast.Add(), right=ast.Constant(extra)) if extra else span
-
-
-def secrets_call(call: ast.Call) -> tuple[ast.expr, str] | None:
-    """The secrets-based expression drawing the same type from the same range, and the module it needs."""
-    name, args = called_name(call), call.args
-    if call.keywords or any(isinstance(a, ast.Starred) for a in args):
-        return None
-    if name == "choice" and len(args) == 1:
-        return _secrets("choice", args[0]), "secrets"
-    if name == "getrandbits" and len(args) == 1:
-        return _secrets("randbits", args[0]), "secrets"
-    if name == "randrange" and len(args) == 1:
-        return _secrets("randbelow", args[0]), "secrets"
-    if name == "randrange" and len(args) == 2:
-        return _offset(args[0], _secrets("randbelow", _span(args[0], args[1], 0))), "secrets"
-    if name == "randint" and len(args) == 2:
-        return _offset(args[0], _secrets("randbelow", _span(args[0], args[1], 1))), "secrets"
-    if name in ("random", "uniform", "sample", "shuffle", "choices", "triangular", "randrange", "randbytes",
-                "gauss", "expovariate"):
-        system = call_of(attr("random", "SystemRandom"))
-        return ast.Call(func=ast.Attribute(value=system, attr=name, ctx=ast.Load()), args=args, keywords=[]), "random"
-    return None
-
-
-@advises("B311")
-def _random(f: Finding, site: Site) -> list[Strategy]:
-    found = secrets_call(site.call) if site.call is not None else None
-    why = "random is predictable; secrets draws from the OS's cryptographic source."
-    keep = strategy("Keep random, if this is not security-relevant, and say so",
-                    "Simulations, sampling, jitter and tests are fine with random (and a seed keeps them "
-                    "reproducible).", 1.0, 1, {}, "# nosec B311 - not used for security")
-    if found is None:
-        return [strategy("Use the secrets module for tokens and keys", why + " Use secrets.randbelow(n) for an "
-                         "int, secrets.choice(seq) for an element, secrets.token_bytes/token_hex for a key.", 0.9, 2),
-                keep]
-    expr, module = found
-    return [strategy("Draw it from the OS's cryptographic source", why + " The rewrite returns the same type from "
-                     "the same range.", 1.0, 1, {}, imports_needed(site, module) + unparse(expr)), keep]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 
-from . import _data_advice, _secret_advice, _shell_advice, _sql_advice  # noqa: F401  (they register advisors)
+from . import _data_advice, _random_advice, _secret_advice, _shell_advice, _sql_advice  # noqa: F401 (registering)
 from ._advice_base import ADVISORS, Site, advises, clone, file_imports, unparse, with_keyword
 from ._model import Finding, Strategy
 from ._refactor import strategy
