@@ -80,11 +80,12 @@ def analyze_bytes(path: str, data: bytes, thresholds: Thresholds, max_bytes: int
         return failed("syntax", "too deeply nested for Python's parser (simplify the expression)")
 
     try:
-        from . import _bandit, _radon, _recommend
+        from . import _allowances, _bandit, _radon, _recommend
 
         blocks, halstead, raw, mi, mi_rank = _radon.metrics(tree, source)
         spans = [(b.lineno, b.endline, b.qualname) for b in blocks]
         lines = source.splitlines()
+        blocks = _allowances.apply(blocks, source, lines)
         findings, skipped = _bandit.scan(path, data, tree, spans, lines)
         if skipped is not None:
             return failed("internal", f"bandit could not scan the file: {skipped}")

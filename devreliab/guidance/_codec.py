@@ -24,8 +24,8 @@ def _hal(h: Halstead | None) -> list[Any] | None:
 def to_row(f: FileAnalysis) -> list[Any]:
     return [
         f.version,
-        [[b.kind, b.name, b.qualname, b.lineno, b.endline, b.col_offset, b.complexity, b.rank, _hal(b.halstead)]
-         for b in f.blocks],
+        [[b.kind, b.name, b.qualname, b.lineno, b.endline, b.col_offset, b.complexity, b.rank, _hal(b.halstead),
+          b.allowed] for b in f.blocks],
         f.maintainability,
         f.mi_rank,
         _hal(f.halstead),
@@ -45,8 +45,8 @@ def from_row(path: str, row: list[Any]) -> FileAnalysis:
     return FileAnalysis(
         path,
         version,
-        tuple(Block(k, n, q, ln, end, col, cc, rank, Halstead(*h) if h else None)
-              for k, n, q, ln, end, col, cc, rank, h in blocks),
+        tuple(Block(k, n, q, ln, end, col, cc, rank, Halstead(*h) if h else None, allowed)
+              for k, n, q, ln, end, col, cc, rank, h, allowed in blocks),
         mi,
         mi_rank,
         Halstead(*hal) if hal else None,

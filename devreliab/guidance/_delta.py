@@ -12,15 +12,20 @@ from .._store import StateStore
 from ._analyze import analyze_bytes, version_of
 from ._cache import AnalysisCache
 from ._model import Block, FileAnalysis
+from ._profile import apply_profile
 from ._thresholds import Thresholds
 
 MAX_GUIDANCE_LINES = 8
 
 
 def analyse(path: str, data: bytes, config: Config, store: StateStore | None = None) -> FileAnalysis:
-    """One file's analysis. With ``store``, through the workspace's analysis cache (the one ``devreliab
-    analyze`` uses): the content an agent just read or wrote has usually been analysed already, by the last
-    guidance on write, analyze_file or a project analysis."""
+    """One file's analysis, with the tests profile and security.skip applied. With ``store``, through the
+    workspace's analysis cache (the one ``devreliab analyze`` uses): the content an agent just read or wrote has
+    usually been analysed already, by the last guidance on write, analyze_file or a project analysis."""
+    return apply_profile(_analyse(path, data, config, store), config)
+
+
+def _analyse(path: str, data: bytes, config: Config, store: StateStore | None = None) -> FileAnalysis:
     if store is None:
         return analyze_bytes(path, data, Thresholds.from_config(config), config.analysis_max_file_bytes)
     cache = AnalysisCache(store.root, config.analysis_hash(), store=store)
@@ -46,7 +51,7 @@ def write_guidance(path: str, before: bytes | None, after: bytes, config: Config
         return [f"{path} can no longer be analysed: {new.error.message}"] if fresh else None
     was = old if old is not None and old.error is None else None
     gates = config.gates
-    return _capped([*_new_findings(new, was), *_more_complex(new, was, gates.complexity_below),
+    return _capped([*_new_findings(new, was), *_more_complex(new, was, gates.complexity_for(path)),
                     *_maintainability(new, was, gates.maintainability_above)])
 
 
@@ -75,7 +80,7 @@ def _more_complex(new: FileAnalysis, old: FileAnalysis | None, below: int) -> li
     """Functions that are new and over the gate, or got more complex and are over it or went up a rank (any
     worsening over the gate is news: 11 → 15 fails further, though the rank stays C)."""
     old_blocks = {b.qualname: b for b in old.functions} if old else {}
-    found = (_complexity_line(b, old_blocks.get(b.qualname), below) for b in new.functions)
+    found = (_complexity_line(b, old_blocks.get(b.qualname), below) for b in new.functions if not b.allowed)
     return [line for line in found if line]
 
 

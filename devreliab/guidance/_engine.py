@@ -18,6 +18,7 @@ from ._discover import changed_files, discover, is_git_repo, staged_content
 from ._gates import evaluate, read_baseline
 from ._hotspots import ChurnReader, hotspots
 from ._model import FileAnalysis, FileError, ProjectAnalysis
+from ._profile import apply_profile
 from ._thresholds import Thresholds
 
 Progress = Callable[[int, int], None]
@@ -200,7 +201,8 @@ def analyze_path(
         files[analysis.path] = analysis
     cache.put_many(a for a in fresh if a.error is None or a.error.kind != "internal")
 
-    ordered = tuple(files[name] for name in names)
+    # the tests profile and security.skip after the cache: a result depends on the bytes, not on the path
+    ordered = tuple(apply_profile(files[name], cfg) for name in names)
     baseline_path = Path(baseline) if baseline is not None else cfg.baseline
     if not apply_baseline:
         baseline_path = None

@@ -66,6 +66,7 @@ class Block:
     complexity: int
     rank: str
     halstead: Halstead | None = None
+    allowed: str | None = None  # the reason of a "# devreliab: allow complexity <reason>" comment
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Block:
