@@ -37,11 +37,12 @@ def to_row(f: FileAnalysis) -> list[Any]:
           [[s.title, s.detail, s.effect, s.effort, s.score, s.predicted, s.example] for s in r.strategies]]
          for r in f.recommendations],
         None if f.error is None else [f.error.kind, f.error.message, f.error.line],
+        list(f.notes),
     ]
 
 
 def from_row(path: str, row: list[Any]) -> FileAnalysis:
-    version, blocks, mi, mi_rank, hal, raw, findings, recs, error = row
+    version, blocks, mi, mi_rank, hal, raw, findings, recs, error, *notes = row
     return FileAnalysis(
         path,
         version,
@@ -56,4 +57,10 @@ def from_row(path: str, row: list[Any]) -> FileAnalysis:
         tuple(Recommendation(rule, q, ln, problem, prio, tuple(Strategy(*s) for s in strategies))
               for rule, q, ln, problem, prio, strategies in recs),
         FileError(*error) if error else None,
+        _notes(notes),
     )
+
+
+def _notes(rest: list[Any]) -> tuple[str, ...]:
+    """The notes of a row (rows written before notes existed end after the error)."""
+    return tuple(rest[0]) if rest else ()

@@ -34,7 +34,7 @@ def _analyse(path: str, data: bytes, config: Config, store: StateStore | None = 
     if hit is not None:
         return hit
     found = analyze_bytes(path, data, Thresholds.from_config(config), config.analysis_max_file_bytes)
-    if found.error is None or found.error.kind != "internal":  # the engine's rule: a crash is never cached
+    if (found.error is None or found.error.kind != "internal") and not found.notes:  # the engine's rule
         cache.put_many([found])
     return found
 

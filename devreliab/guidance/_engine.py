@@ -58,6 +58,11 @@ def _work(item: tuple[str, bytes, Thresholds, int]) -> FileAnalysis:
                             error=FileError("internal", f"analysis failed: {type(exc).__name__}: {exc}"))
 
 
+def cacheable(a: FileAnalysis) -> bool:
+    """A crash is never cached, nor a file an analyser failed on in part (its notes): the next run tries again."""
+    return (a.error is None or a.error.kind != "internal") and not a.notes
+
+
 def _warm_worker() -> None:
     from . import _bandit, _radon  # noqa: F401  import once per worker, before the first file
 
@@ -199,7 +204,7 @@ def analyze_path(
     fresh = _analyse_all(to_analyse, worker_count, progress)
     for analysis in fresh:
         files[analysis.path] = analysis
-    cache.put_many(a for a in fresh if a.error is None or a.error.kind != "internal")
+    cache.put_many(a for a in fresh if cacheable(a))
 
     # the tests profile and security.skip after the cache: a result depends on the bytes, not on the path
     ordered = tuple(apply_profile(files[name], cfg) for name in names)

@@ -34,10 +34,9 @@ def violations(files: Iterable[FileAnalysis], gates: GateConfig) -> list[Violati
     out: list[Violation] = []
     min_conf = SEVERITY_ORDER[gates.min_confidence.upper()]
     for f in files:
+        if gates.fail_on_errors:
+            out.extend(_error_violations(f))
         if f.error is not None:
-            if gates.fail_on_errors:
-                out.append(Violation(f.path, MODULE, "error", f.error.line or 1, 1, 0,
-                                     f"could not be analysed: {f.error.message}"))
             continue
         out.extend(_complexity_violations(f, gates.complexity_for(f.path)))
         if f.maintainability is not None and f.maintainability <= gates.maintainability_above:
@@ -58,6 +57,14 @@ def violations(files: Iterable[FileAnalysis], gates: GateConfig) -> list[Violati
                 f"[severity {finding.severity}, confidence {finding.confidence}]",
             ))
     return out
+
+
+def _error_violations(f: FileAnalysis) -> list[Violation]:
+    """A file that could not be analysed, or each part of it an analyser failed on (its notes)."""
+    if f.error is not None:
+        return [Violation(f.path, MODULE, "error", f.error.line or 1, 1, 0,
+                          f"could not be analysed: {f.error.message}")]
+    return [Violation(f.path, MODULE, "error", 1, 1, 0, f"partly analysed: {n}") for n in f.notes]
 
 
 def _complexity_violations(f: FileAnalysis, below: int) -> list[Violation]:

@@ -159,6 +159,7 @@ class FileAnalysis:
     findings: tuple[Finding, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     error: FileError | None = None
+    notes: tuple[str, ...] = ()  # what could not be measured in a file that was otherwise analysed
 
     @property
     def functions(self) -> tuple[Block, ...]:
@@ -180,6 +181,7 @@ class FileAnalysis:
             findings=tuple(Finding.from_dict(f) for f in data["findings"]),
             recommendations=tuple(Recommendation.from_dict(r) for r in data["recommendations"]),
             error=FileError.from_dict(data["error"]) if data["error"] else None,
+            notes=tuple(data.get("notes", ())),
         )
 
 

@@ -74,7 +74,7 @@ def summarize(root: Path, config: Config, store: StateStore, *, max_fresh: int =
             files[name] = analysis
         else:
             waiting += 1
-    cache.put_many(a for a in fresh if a.error is None or a.error.kind != "internal")
+    cache.put_many(a for a in fresh if (a.error is None or a.error.kind != "internal") and not a.notes)
     analysed = [apply_profile(files[n], config) for n in names if n in files]  # the tests profile, by path
     baseline = None
     if config.baseline is not None and config.baseline.is_file():

@@ -60,7 +60,8 @@ def test_a_command_of_words_becomes_the_argument_list_and_prints_the_same(make_p
 
 
 def test_a_constant_command_with_quotes_becomes_the_list_the_shell_would_build(make_project: MakeProject) -> None:
-    source = "import subprocess\n\ndef run():\n    return subprocess.check_output(\"printf '%s-%s' 'a b' c\", shell=True)\n"
+    source = ("import subprocess\n\ndef run():\n"
+              "    return subprocess.check_output(\"printf '%s-%s' 'a b' c\", shell=True)\n")
     best = _strategies(make_project, source, "B602")[0]
     assert best.example == "subprocess.check_output(['printf', '%s-%s', 'a b', 'c'])"
     fixed = _apply(source, "subprocess.check_output(\"printf '%s-%s' 'a b' c\", shell=True)", best.example)
@@ -280,7 +281,8 @@ def test_pickle_ranks_signing_above_nosec_and_does_not_call_json_equivalent(make
     assert titles[0] == "Sign what you pickle (hmac) and check before loading"
     assert titles.index(titles[0]) < next(i for i, t in enumerate(titles) if "nosec" in t)
     as_json = next(s for s in strategies if "json" in s.title)
-    assert as_json.example == "" and "not equivalent" in as_json.detail and "tuples come back as lists" in as_json.detail
+    assert as_json.example == "" and "not equivalent" in as_json.detail
+    assert "tuples come back as lists" in as_json.detail
     helpers = _module("import pickle\n" + strategies[0].example)
     value = {"items": (1, 2), "tags": {"x"}, 3: b"raw"}
     key = b"k" * 32
