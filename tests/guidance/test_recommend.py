@@ -197,3 +197,14 @@ def test_low_maintainability_gets_a_predicted_index_from_radons_formula(make_pro
     after = _analyse(make_project, rest)
     assert after.maintainability is not None
     assert abs(after.maintainability - split.predicted["maintainability"]) < 0.5
+
+
+def test_priority_keeps_rising_with_complexity_instead_of_tying_at_a_cap(make_project: MakeProject) -> None:
+    def chain(name: str, n: int) -> str:
+        return f"def {name}(a):\n" + "".join(f"    if a == {i}:\n        a += {i}\n" for i in range(n)) + \
+            "    return a\n"
+
+    f = _analyse(make_project, "\n\n".join([chain("far", 40), chain("further", 60), chain("near", 12)]))
+    priority = {r.qualname: r.priority for r in f.recommendations if r.rule == "complexity"}
+    assert priority["further"] > priority["far"] > priority["near"]  # 85 capped both far ones before
+    assert max(priority.values()) < 85  # below a high-severity, high-confidence finding (90)
