@@ -15,8 +15,8 @@ import re
 from ._advice_base import Site, advises, attr, clone, imports_needed, unparse
 from ._model import Finding, Strategy
 from ._refactor import strategy
+from ._secret_text import SECRET_WORD, flagged_literal, is_text, placeholder
 
-_SECRET_WORD = re.compile(r"pas+wo?r?d|pass(phrase)?|pwd|token|secrete?|key", re.I)
 _STORE = strategy("Use a secret store", "keyring, your cloud's secret manager or a mounted secret file keep it out "
                   "of the environment too.", 1.0, 3)
 _WHY = "A secret in source ends up in every clone, backup and log of the repository; rotate it and read it at run time."
@@ -34,16 +34,12 @@ def _environ(var: str) -> ast.Subscript:
     return ast.Subscript(value=attr("os", "environ"), slice=ast.Constant(var), ctx=ast.Load())
 
 
-def _is_text(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
-
-
 def _target_name(target: ast.expr) -> str:
     if isinstance(target, ast.Name):
         return target.id
     if isinstance(target, ast.Attribute):
         return target.attr
-    if isinstance(target, ast.Subscript) and _is_text(target.slice):
+    if isinstance(target, ast.Subscript) and is_text(target.slice):
         return str(target.slice.value)  # type: ignore[attr-defined]
     return ""
 
@@ -58,7 +54,7 @@ def _assigned_to(stmt: ast.AST | None) -> str:
 
 def keyword_rewrite(call: ast.Call, stmt: ast.AST | None) -> ast.Call | None:
     """B106: the same call with the secret keyword's literal replaced by an environment read."""
-    keyword = next((k for k in call.keywords if k.arg and _SECRET_WORD.search(k.arg) and _is_text(k.value)), None)
+    keyword = next((k for k in call.keywords if k.arg and SECRET_WORD.search(k.arg) and is_text(k.value)), None)
     if keyword is None or keyword.arg is None:
         return None
     new = clone(call)
@@ -70,48 +66,44 @@ def keyword_rewrite(call: ast.Call, stmt: ast.AST | None) -> ast.Call | None:
 
 def assignment_rewrite(stmt: ast.AST | None) -> ast.stmt | None:
     """B105 on ``NAME = "…"`` (or ``x.attr``, ``d["password"]``): the same assignment of an environment read."""
-    if not isinstance(stmt, ast.Assign | ast.AnnAssign) or not _is_text(stmt.value) or not _assigned_to(stmt):
+    if not isinstance(stmt, ast.Assign | ast.AnnAssign) or not is_text(stmt.value) or not _assigned_to(stmt):
         return None
     new = clone(stmt)
     new.value = _environ(env_name(_assigned_to(stmt)))
     return new
 
 
-def _compared(stmt: ast.AST | None, f: Finding) -> ast.Constant | None:
-    """The literal a comparison on the finding's line checks a secret-named value against, if that is it."""
-    for node in ast.walk(stmt) if stmt is not None else ():
-        if isinstance(node, ast.Compare) and node.lineno == f.line:
-            for operand in (node.left, *node.comparators):
-                if _is_text(operand):
-                    return operand  # type: ignore[return-value]
-    return None
+def _not_secret(value: str, test_id: str, compared: bool) -> list[Strategy]:
+    what = "Comparing with" if compared else "The value"
+    note = (f"{what} {value!r} reads as a sentinel or placeholder (such as '-' for stdin, '' for none, a mask for "
+            "display), not a password: there is nothing to move out of the code, and reading it from the "
+            "environment would change what the code does.")
+    return [strategy("Probably not a secret: mark the placeholder", note, 1.0, 1, {},
+                     f"# nosec {test_id} - {value!r} is a placeholder, not a secret")]
 
 
-def _comparison_strategies(literal: ast.Constant) -> list[Strategy]:
-    value = str(literal.value)
-    sentinel = len(value) < 4 or not value.strip() or value.lower() in ("none", "null", "true", "false")
-    note = (f"Comparing with {value!r} reads as a sentinel (a placeholder such as '-' for stdin or '' for "
-            "none), not a password, so there is nothing to move out of the code." if sentinel else
-            "A comparison with a fixed string is either a sentinel or a password check; a real password check "
-            "should compare a hash read at run time with hmac.compare_digest.")
-    return [strategy("Probably not a secret: mark the sentinel" if sentinel else "Check whether this is a secret",
-                     note, 1.0 if sentinel else 0.8, 1, {}, f"# nosec B105 - {value!r} is a sentinel, not a secret"
-                     if sentinel else ""),
+def _check_comparison() -> list[Strategy]:
+    return [strategy("Check whether this is a secret", "A comparison with a fixed string is either a sentinel or a "
+                     "password check; if it is a sentinel, mark it # nosec B105 with why.", 0.8, 1),
             strategy("If it is a real password check, compare a hash read at run time",
                      "Store a salted hash (hashlib.scrypt) outside the code and compare with hmac.compare_digest; "
                      "the password itself never appears in source.", 0.8, 3)]
 
 
+def _rewrite(f: Finding, site: Site) -> ast.AST | None:
+    if f.test_id == "B106" and site.call is not None:
+        return keyword_rewrite(site.call, site.stmt)
+    return assignment_rewrite(site.stmt) if f.test_id == "B105" else None
+
+
 @advises("B105", "B106", "B107")
 def _password(f: Finding, site: Site) -> list[Strategy]:
-    rewrite: ast.AST | None = None
-    if f.test_id == "B106" and site.call is not None:
-        rewrite = keyword_rewrite(site.call, site.stmt)
-    elif f.test_id == "B105":
-        literal = _compared(site.stmt, f) if not isinstance(site.stmt, ast.Assign | ast.AnnAssign) else None
-        if literal is not None:
-            return _comparison_strategies(literal)
-        rewrite = assignment_rewrite(site.stmt)
+    literal, compared = flagged_literal(f, site)
+    if literal is not None and placeholder(literal):
+        return _not_secret(literal, f.test_id, compared)
+    if compared:
+        return _check_comparison()
+    rewrite = _rewrite(f, site)
     if rewrite is None:
         where = ("Give the parameter no secret default: have callers pass it, read from the environment or a "
                  "secret store where the program starts." if f.test_id == "B107" else

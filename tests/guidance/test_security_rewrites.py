@@ -239,8 +239,21 @@ def test_a_password_assignment_reads_the_environment(make_project: MakeProject,
 def test_a_comparison_with_a_sentinel_is_not_rewritten(make_project: MakeProject) -> None:
     source = "def read(password):\n    if password == '-':\n        return 'stdin'\n    return password\n"
     strategies = _strategies(make_project, source, "B105")
-    assert "sentinel" in strategies[0].title
+    assert "Probably not a secret" in strategies[0].title and "sentinel" in strategies[0].detail
     assert not any("environ" in s.example or "password =" in s.example for s in strategies)
+
+
+@pytest.mark.parametrize(("source", "rule"), [
+    ("class User:\n    def reset(self):\n        self.password = ''\n", "B105"),
+    ("password = ':****'\n", "B105"),
+    ("def show(url):\n    return url.replace(password='********')\n", "B106"),
+])
+def test_an_empty_or_masked_value_is_not_moved_to_the_environment(make_project: MakeProject, source: str,
+                                                                  rule: str) -> None:
+    """self.password = '' resets it: os.environ['PASSWORD'] there would raise, or set a real secret."""
+    strategies = _strategies(make_project, source, rule)
+    assert strategies[0].title == "Probably not a secret: mark the placeholder"
+    assert not any("environ" in s.example for s in strategies)
 
 
 # -- random ------------------------------------------------------------------------------------------------
