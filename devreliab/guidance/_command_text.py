@@ -10,12 +10,12 @@ the quoted form needs literal text around the values and no value that may sit i
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import shlex
 
 from ._advice_base import call_of, called_name
-
-Part = str | ast.expr  # literal text, or an interpolated value (an f-string's values stay ast.FormattedValue)
+from ._percent_text import Part, percent_parts
 
 _SHELL_SYNTAX = re.compile(r"[|&;<>()$`\\*?\[\]#~{}!\n\"']")
 _LITERAL_SYNTAX = re.compile(r"[|&;<>()$`\\*?\[\]#~{}!\n]")  # in a constant, quotes are fine: shlex reads them
@@ -37,12 +37,20 @@ def _fstring_parts(node: ast.JoinedStr) -> list[Part] | None:
     return parts
 
 
+def _binop_parts(node: ast.BinOp) -> list[Part] | None:
+    if isinstance(node.op, ast.Mod):
+        return percent_parts(node)
+    if not isinstance(node.op, ast.Add):
+        return [node]  # a value computed some other way
+    left, right = command_parts(node.left), command_parts(node.right)
+    return None if left is None or right is None else left + right
+
+
 def command_parts(node: ast.expr) -> list[Part] | None:
-    """``"tar czf " + name + ".tgz"`` or an f-string → its literal text and values, in order; None if the
-    expression mixes in anything else (``%`` formatting, a conversion or a format spec)."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = command_parts(node.left), command_parts(node.right)
-        return None if left is None or right is None else left + right
+    """``"tar czf " + name + ".tgz"``, ``"tar czf %s.tgz" % name`` or an f-string → its literal text and values, in
+    order; None if the expression mixes in anything else (a conversion, a format spec, ``%d``)."""
+    if isinstance(node, ast.BinOp):
+        return _binop_parts(node)
     if isinstance(node, ast.Constant):
         return [node.value] if isinstance(node.value, str) else None
     if isinstance(node, ast.JoinedStr):
@@ -121,11 +129,20 @@ def _literal_words(text: str) -> list[list[Part]]:
         return []
 
 
+def glued_to_a_word(parts: list[Part]) -> bool:
+    """A value right after a letter or digit (``"svn checkout%s" % creds``) usually holds optional extra arguments
+    (or nothing), not a suffix of that word: the shell would split it, a rewrite could not."""
+    return any(isinstance(before, str) and before[-1:].isalnum() and not isinstance(value, str)
+               for before, value in itertools.pairwise(parts))
+
+
 def _argv_words(parts: list[Part]) -> list[list[Part]]:
     values = values_of(parts)
     if not values:
         return _literal_words("".join(texts_of(parts)))
     if any(_SHELL_SYNTAX.search(t) for t in texts_of(parts)) or not all(map(is_word_value, values)):
+        return []
+    if glued_to_a_word(parts):
         return []
     return _words(parts)
 

@@ -12,7 +12,8 @@ import ast
 import re
 
 from ._advice_base import attr, call_of, clone
-from ._command_text import Part, as_text, command_parts, is_quote_call, is_word_value, texts_of, values_of
+from ._command_text import as_text, command_parts, glued_to_a_word, is_quote_call, is_word_value, texts_of, values_of
+from ._percent_text import Part, percent_values
 
 _UNQUOTABLE = re.compile(r"[`\\\"']")  # a value next to these may sit inside quotes: shlex.quote would break it
 
@@ -23,7 +24,8 @@ def _quotable(parts: list[Part]) -> bool:
         return False  # the whole command line is a value: quoting it would make it one program name
     if all(is_quote_call(as_text(v)) for v in values):
         return False  # nothing left to quote (or no value at all)
-    return not any(_UNQUOTABLE.search(t) for t in texts) and all(map(is_word_value, values))
+    return not any(_UNQUOTABLE.search(t) for t in texts) and all(map(is_word_value, values)) and \
+        not glued_to_a_word(parts)
 
 
 def quoted_command(node: ast.expr) -> ast.expr | None:
@@ -36,11 +38,25 @@ def quoted_command(node: ast.expr) -> ast.expr | None:
     return _quote_values(clone(node))
 
 
+def _quote_percent(node: ast.BinOp) -> ast.BinOp:
+    """``"cat %s | wc -l" % p`` → ``"cat %s | wc -l" % shlex.quote(str(p))`` (each value of a tuple alike)."""
+    quoted = [v if is_quote_call(v) else call_of(attr("shlex", "quote"), call_of(ast.Name("str", ast.Load()), v))
+              for v in percent_values(node)]
+    node.right = ast.Tuple(elts=quoted, ctx=ast.Load()) if isinstance(node.right, ast.Tuple) else quoted[0]
+    return node
+
+
+def _quote_binop(node: ast.BinOp) -> ast.BinOp:
+    if isinstance(node.op, ast.Mod):
+        return _quote_percent(node)
+    node.left, node.right = _quote_values(node.left), _quote_values(node.right)
+    return node
+
+
 def _quote_values(node: ast.expr) -> ast.expr:
     """``node`` (a copy: changed in place) with each value wrapped in shlex.quote, literal text left as it is."""
     if isinstance(node, ast.BinOp):
-        node.left, node.right = _quote_values(node.left), _quote_values(node.right)
-        return node
+        return _quote_binop(node)
     if isinstance(node, ast.JoinedStr):
         for value in node.values:
             if isinstance(value, ast.FormattedValue) and not is_quote_call(value.value):

@@ -309,3 +309,30 @@ def pickle_round_trip(value: object) -> object:
     import pickle
 
     return pickle.loads(pickle.dumps(value))
+
+
+def test_a_percent_formatted_command_becomes_the_argument_list_and_prints_the_same(make_project: MakeProject) -> None:
+    source = "import os\n\ndef greet(a, n):\n    os.system('echo %s and %s%%' % (a, n))\n"
+    best = _strategies(make_project, source, "B605")[0]
+    assert best.example == "import subprocess\nsubprocess.run(['echo', str(a), 'and', f'{str(n)}%'])"
+    fixed = _apply(source, "os.system('echo %s and %s%%' % (a, n))", best.example)
+    assert _stdout(fixed, "greet('x', 5)") == _stdout(source, "greet('x', 5)") == "x and 5%\n"
+
+
+def test_a_percent_formatted_pipe_keeps_the_shell_and_quotes_the_value(make_project: MakeProject,
+                                                                       tmp_path: Path) -> None:
+    source = ("import subprocess\n\ndef count(p):\n"
+              "    return subprocess.check_output('cat %s | wc -l' % p, shell=True)\n")
+    best = _strategies(make_project, source, "B602")[0]
+    assert best.example == "import shlex\nsubprocess.check_output('cat %s | wc -l' % shlex.quote(str(p)), shell=True)"
+    fixed = _apply(source, "subprocess.check_output('cat %s | wc -l' % p, shell=True)", best.example)
+    plain = tmp_path / "lines.txt"
+    plain.write_text("a\nb\n")
+    assert _module(fixed)["count"](str(plain)) == _module(source)["count"](str(plain))
+    assert int(_module(fixed)["count"](tmp_path / "lines.txt")) == 2  # a Path is str()ed, as %s did
+
+
+def test_a_value_glued_to_a_word_gets_no_code(make_project: MakeProject) -> None:
+    """'svn checkout%s' % creds: creds is '' or ' --username u' — extra arguments the shell splits off."""
+    source = "import os\n\ndef co(creds, url):\n    os.system('svn checkout%s -q %s' % (creds, url))\n"
+    assert _coded(_strategies(make_project, source, "B605")) == []
