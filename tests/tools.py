@@ -8,8 +8,8 @@ failure fails the test that needed the tool, with npm's own message; nothing is 
 from __future__ import annotations
 
 import fcntl
-import re
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path

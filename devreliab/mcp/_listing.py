@@ -16,13 +16,16 @@ from pydantic import BaseModel
 
 TOOLSETS: dict[str, tuple[str, ...]] = {
     "files": ("read_file", "read_many", "list_directory", "search", "file_info"),
-    "edit": ("write_file", "edit_file"),
+    "edit": ("write_file", "edit_file", "delete_file", "move_file", "create_directory"),
     "conflicts": ("list_conflicts", "resolve_conflict", "file_history", "restore_version"),
     "guidance": ("analyze_file", "analyze_project"),
     "monitor": ("health", "metrics"),
 }
+# The report tools' answers are large nested reports a model reads as they come; their schemas (5 KB of the list)
+# would be paid on every turn for no model's benefit. Their shapes are in docs/mcp-tools.md.
+NO_OUTPUT_SCHEMA = frozenset({"analyze_file", "analyze_project", "health", "metrics"})
 _SUBSCHEMA_MAPS = ("properties", "$defs", "patternProperties")
-_OUTPUT_ONLY_NOISE = ("description", "required")
+_OUTPUT_ONLY_NOISE = ("description", "required", "default")
 
 
 def enabled_tools(toolsets: list[str]) -> frozenset[str]:
@@ -42,8 +45,8 @@ def _dropped(key: str, value: Any, descriptions: bool) -> bool:
     """Whether ``key`` of a schema node goes: titles and null defaults always; on the output side (no model
     reads it, and devreliab's own answers keep to the schema anyway) descriptions, ``required`` and
     ``additionalProperties: false``."""
-    if key == "title" or (key == "default" and value is None):
-        return True
+    if key == "title" or (key == "default" and value is None) or (key == "minLength" and value == 1):
+        return True  # (a minLength of 1 the server checks anyway)
     return not descriptions and (key in _OUTPUT_ONLY_NOISE or (key == "additionalProperties" and value is False))
 
 
@@ -76,11 +79,26 @@ def compact(node: Any, *, descriptions: bool = True) -> Any:
 
 def _compact_tool(tool: dict[str, Any]) -> dict[str, Any]:
     out = {**tool, "inputSchema": compact(tool.get("inputSchema"))}
-    if isinstance(tool.get("annotations"), dict):  # the tool's own title says it already
-        out["annotations"] = {k: v for k, v in tool["annotations"].items() if k != "title"}
-    if tool.get("outputSchema") is not None:
+    if isinstance(tool.get("annotations"), dict):
+        out["annotations"] = _meaningful_hints(tool["annotations"])
+    if tool.get("name") in NO_OUTPUT_SCHEMA:
+        out.pop("outputSchema", None)
+    elif tool.get("outputSchema") is not None:
         out["outputSchema"] = compact(tool["outputSchema"], descriptions=False)
     return out
+
+
+# The spec's defaults of the tool hints; destructive/idempotent mean something only when readOnlyHint is false.
+_HINT_DEFAULTS = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
+_WRITE_ONLY_HINTS = ("destructiveHint", "idempotentHint")
+
+
+def _meaningful_hints(annotations: dict[str, Any]) -> dict[str, Any]:
+    """readOnlyHint, and the other hints that differ from the spec's defaults (the tool's own title stands for
+    the annotation's)."""
+    read_only = annotations.get("readOnlyHint") is True
+    return {k: v for k, v in annotations.items() if k != "title" and (k == "readOnlyHint" or _HINT_DEFAULTS.get(k) != v)
+            and not (read_only and k in _WRITE_ONLY_HINTS)}
 
 
 def tools_list_middleware(enabled: Any) -> ServerMiddleware[Any]:
@@ -94,13 +112,13 @@ def tools_list_middleware(enabled: Any) -> ServerMiddleware[Any]:
         data = result.model_dump(by_alias=True, mode="json", exclude_none=True) if isinstance(result, BaseModel) \
             else result
         tools = data.get("tools") if isinstance(data, dict) else None
-        if not isinstance(tools, list):
+        if data is None or not isinstance(tools, list):
             return result
         allowed = enabled()
         kept = []
         for tool in tools:
             name = tool.get("name") if isinstance(tool, dict) else None
-            if name not in allowed:
+            if not isinstance(name, str) or name not in allowed:
                 continue
             if name not in cache:
                 cache[name] = _compact_tool(tool)

@@ -8,10 +8,10 @@ fetched once (again after ``notifications/roots/list_changed``) and intersected 
 - a root elsewhere allows nothing of it (it cannot widen the workspace).
 
 On 2026-07-28 connections roots are not asked for: that protocol has no back channel for ``roots/list`` (the
-log says so once). When no offered root overlaps the workspace, or the client offers none, there is no narrowing (the workspace is
-what ``--root`` says). Otherwise every path a tool call names (``path``, ``paths``; ``.`` when a listing, search
-or project analysis names none) must lie inside an allowed subtree, or the call is refused with a message that
-names the allowed roots.
+log says so once). When no offered root overlaps the workspace, or the client offers none, there is no
+narrowing (the workspace is what ``--root`` says). Otherwise every path a tool call names (``path``,
+``paths``; ``.`` when a listing, search or project analysis names none) must lie inside an allowed subtree, or
+the call is refused with a message that names the allowed roots.
 """
 
 from __future__ import annotations

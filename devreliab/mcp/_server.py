@@ -23,7 +23,7 @@ from mcp_types import (
     SetLevelRequestParams,
 )
 
-from devreliab import DevreliabError, __version__
+from devreliab import ConflictNotFound, DevreliabError, FileNotFound, __version__
 from devreliab.monitor import PerformanceMonitor
 from devreliab.vfs import Workspace
 
@@ -31,6 +31,7 @@ from . import _tools
 from ._errors import message
 from ._listing import tools_list_middleware
 from ._notify import CONFLICT_PREFIX, CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
+from ._protocol import not_found, protocol_middleware, register_prompts
 from ._roots import Roots
 from ._state import ServerState, ToolCallHook, tool_call_middleware
 
@@ -142,12 +143,14 @@ def build_server(
 
     state.guard = within_roots
     _register_protocol_basics(server)
+    server.middleware.append(protocol_middleware())
     server.middleware.append(tool_call_middleware(state))
     server.middleware.append(tools_list_middleware(lambda: state.enabled_tools))
     if state.monitor is not None:  # bytes in and out of every request, and the other requests' durations
         server.middleware.append(state.monitor.wire_middleware(sizes=count_bytes))
     _tools.register(server, state)
     _register_resources(server, state)
+    register_prompts(server)
     return Built(server, state, roots)
 
 
@@ -164,6 +167,8 @@ def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
     def file(path: str) -> str:
         try:
             return state.ws.read(path).content or ""
+        except FileNotFound as exc:
+            raise not_found(message(exc)) from exc
         except DevreliabError as exc:
             raise ResourceError(message(exc)) from exc
 
@@ -180,6 +185,8 @@ def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
     def conflict(conflict_id: str) -> str:
         try:
             return json.dumps(state.ws.show_conflict(conflict_id).to_dict())
+        except ConflictNotFound as exc:
+            raise not_found(message(exc)) from exc
         except DevreliabError as exc:
             raise ResourceError(message(exc)) from exc
 
@@ -191,7 +198,7 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "notice": logging.INFO,
 
 def _register_protocol_basics(server: MCPServer[Any]) -> None:
     """``logging/setLevel`` sets the level of devreliab's own log (written to stderr, not sent to the client);
-    ``completion/complete`` answers no suggestions (devreliab has no prompts or resource templates)."""
+    ``completion/complete`` answers no suggestions."""
 
     async def set_level(ctx: Any, params: SetLevelRequestParams) -> EmptyResult:
         logging.getLogger("devreliab").setLevel(_LEVELS.get(params.level, logging.WARNING))

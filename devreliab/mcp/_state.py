@@ -28,6 +28,7 @@ from devreliab.vfs import Workspace
 
 from ._answers import channels_for, current_channels
 from ._clients import client_label_of, current_client, named
+from ._errors import tidy_validation
 from ._listing import TOOLSETS, enabled_tools, switched_off
 
 log = logging.getLogger("devreliab.mcp")
@@ -252,7 +253,11 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
             state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True, **facts))
             raise
         seconds = time.perf_counter() - started
-        known, outcome = _outcome(tool, _error_text(result))
+        text = _error_text(result)
+        if text is not None and " validation error" in text:
+            text = tidy_validation(text)
+            result = CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+        known, outcome = _outcome(tool, text)
         state.report(ToolCall(tool, seconds, outcome, outcome != "ok", **facts, known=known))
         return result
 

@@ -21,7 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from devreliab import DevreliabError, PathOutsideWorkspace
+from devreliab import DevreliabError, PathOutsideWorkspace, WorkspaceError
 from devreliab.guidance import analyze_path
 from devreliab.guidance._gates import evaluate, read_baseline
 from devreliab.vfs import ReadError, Workspace
@@ -38,6 +38,7 @@ from ._models import (
     EditFileResult,
     FileHistoryResult,
     FileInfoResult,
+    FileOpOut,
     HealthReasonOut,
     HealthResult,
     HistoryEntryOut,
@@ -68,11 +69,11 @@ MAX_HOTSPOTS = 10
 
 # -- argument types ----------------------------------------------------------------------------------------
 _VERSION = "A version as returned by read_file/write_file: 'sha256:' + 64 hex digits."
-FilePath = Annotated[str, Field(min_length=1, max_length=4096)]  # "relative to the root" is said once, in the instructions
+FilePath = Annotated[str, Field(min_length=1, max_length=4096)]  # "relative to the root": said in the instructions
 DirPath = Annotated[str, Field(min_length=1, max_length=4096, description="Directory or file; '.' is the root.")]
 Version = Annotated[str, Field(min_length=1, max_length=80, description=_VERSION)]
 BaseVersion = Annotated[str | None, Field(min_length=1, max_length=80, description=(
-    "The version your change is based on (default: the one you last read); 'absent': creating the file."))]
+    "Base version (default: the one you read); 'absent': a new file."))]
 IfVersion = Annotated[str | None, Field(min_length=1, max_length=80, description=(
     "The version you hold: if still current, the answer is 'unchanged' without text."))]
 StartLine = Annotated[int | None, Field(ge=1, description="First line to return, 1-based.")]
@@ -81,12 +82,12 @@ Content = Annotated[str, Field(max_length=16 * 1024 * 1024, description="The com
 
 
 class EditIn(BaseModel):
-    """One search-and-replace edit."""
+    # no docstring: it would be published as the schema's description, in every tools/list
 
     model_config = {"extra": "forbid"}
     old_text: str = Field(min_length=1, max_length=1_000_000, description=(
         "Exact text to replace (whitespace included); it must occur once unless replace_all."))
-    new_text: str = Field(max_length=4_000_000, description="The replacement text.")
+    new_text: str = Field(max_length=4_000_000, description="Its replacement.")
     replace_all: bool = Field(default=False, description="Replace every occurrence of old_text.")
 
 
@@ -123,9 +124,6 @@ WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_
 WRITE_IDEMPOTENT = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True,
                                    open_world_hint=False)
 
-CONFLICT_HELP = (
-    "Status 'conflict' (a normal answer: nothing was written) carries conflict_id, current_version, the merge "
-    "with markers in diff, and next_step.")
 
 
 def _inside_root(ws: Workspace, given: str) -> str:
@@ -140,6 +138,26 @@ def _inside_root(ws: Workspace, given: str) -> str:
     return real
 
 
+def _not_python(path: str) -> ToolError:
+    return ToolError(f"{path!r} is not Python source (.py); analyze_file analyses Python files only.")
+
+
+def _python_file(ws: Workspace, given: str) -> tuple[str, bytes]:
+    """The workspace path and the bytes of the Python file at ``given``."""
+    info = ws.file_info(given)
+    if info.binary or not info.path.endswith((".py", ".pyi")):
+        raise _not_python(given)
+    return info.path, (Path(ws.root) / info.path).read_bytes()
+
+
+def _python_path(ws: Workspace, given: str) -> str:
+    """The workspace path ``given`` names (which need not exist yet), if it names Python source."""
+    rel = Path(os.path.relpath(_inside_root(ws, given), ws.root)).as_posix()
+    if not rel.endswith((".py", ".pyi")):
+        raise _not_python(given)
+    return rel
+
+
 def _disk_bytes(ws: Workspace, given: str, limit: int) -> bytes | None:
     """The bytes at ``given`` now (for guidance only): None when absent, unreadable, outside or too large."""
     try:
@@ -152,6 +170,9 @@ def _disk_bytes(ws: Workspace, given: str, limit: int) -> bytes | None:
         return None
 
 
+NOTHING_CHANGED = "Nothing changed: the edits leave the file as it was (new_text equals old_text)."
+
+
 def next_step(status: str, conflict_id: str | None, version: str | None) -> str | None:
     """What the model should do after a write that did not simply go through."""
     if status == "conflict":
@@ -162,6 +183,11 @@ def next_step(status: str, conflict_id: str | None, version: str | None) -> str 
         return (f"Your change was merged with a change made meanwhile (the diff shows the result); the file is now "
                 f"version {version}, the base of your next write.")
     return None
+
+
+def _file_op(r: Any) -> FileOpOut:
+    return FileOpOut(status=r.status, path=r.path, version=r.version, current_version=r.current_version,
+                     next_step=r.message)
 
 
 def read_limits(ws: Workspace) -> tuple[int, int]:
@@ -185,6 +211,9 @@ def _read_result(r: Any, start_line: int | None, limits: tuple[int, int], line_n
         out = ReadFileResult(path=r.path, version=r.version, unchanged=True)
         return out, f"[{r.path} | version {r.version} | unchanged: the version you hold is current, no text sent]"
     first = start_line or 1
+    if start_line is not None and start_line > max(r.total_lines or 0, 1):
+        raise WorkspaceError(f"{r.path!r}: start_line {start_line} is past the end: the file has "
+                             f"{r.total_lines} line(s)")
     shown = a.cap(r.content, first, r.total_lines, *limits)
     body = a.numbered(shown.text, first) if line_numbers else shown.text
     out = _read_out(r, shown, body, start_line is not None, channels)
@@ -261,12 +290,10 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- reading ---------------------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Read a file", description=(
-        "Read a text file. The answer starts with a line [path | version sha256:… | lines] and then the text; "
-        "the version you read is the base of your next write_file/edit_file to that file. Read only what you "
-        "need: start_line/end_line give a range, line_numbers=true prefixes each line with its number. A long "
-        "file is cut at the answer cap with a line telling which start_line/end_line to ask for next. "
-        "if_version=<the version you hold> answers 'unchanged' without text when the file did not change. "
-        "Binary files are refused (use file_info)."))
+        "Read a text file. The answer's first line is [path | version sha256:… | lines], then the text; that "
+        "version is the base of your next write to the file. start_line/end_line read a range; a long file is "
+        "cut with a line saying what to ask next. if_version=<version you hold> answers 'unchanged' without "
+        "text."))
     async def read_file(
         path: FilePath,
         start_line: StartLine = None,
@@ -286,10 +313,9 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- writing ---------------------------------------------------------------------------------------------
     @tool(WRITE, title="Write a file", description=(
-        "Create a file or replace its whole content. The base is expected_version, else the version you last "
-        "read: a change made since is merged (status 'merged') or, where both changed the same lines, "
-        "nothing is written. " + CONFLICT_HELP + " Overwriting a file you never read is refused; "
-        "expected_version='absent' creates a file that must not exist. Prefer edit_file for small changes."))
+        "Create a file or replace its content. A change made since your base version is merged (status "
+        "'merged'); where both changed the same lines nothing is written (status 'conflict' with conflict_id, "
+        "the merge with markers, next_step). A file you never read is not overwritten."))
     def write_file(
         path: FilePath,
         content: Content,
@@ -317,9 +343,29 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         before = None if dry_run else before_bytes(path)
         r = state.ws.edit(path, [e.model_dump() for e in edits], expected_version=expected_version,
                           dry_run=dry_run)
-        return _answer(EditFileResult(status=r.status, version=r.version, diff=r.diff,
-                                      guidance=guidance(path, before, r.status),
-                                      next_step=next_step(r.status, None, r.version)))
+        unchanged = r.status == "written" and not r.diff
+        return _answer(EditFileResult(
+            status=r.status, version=r.version, diff=r.diff, conflict_id=r.conflict_id,
+            current_version=r.current_version, guidance=guidance(path, before, r.status),
+            next_step=NOTHING_CHANGED if unchanged else next_step(r.status, r.conflict_id, r.version)))
+
+    @tool(WRITE, title="Delete a file", description=(
+        "Delete a file you read (or name expected_version). A file changed since is not deleted: status "
+        "'conflict' with current_version. restore_version brings a deleted file back."))
+    def delete_file(path: FilePath, expected_version: BaseVersion = None) -> Annotated[CallToolResult, FileOpOut]:
+        return _answer(_file_op(state.ws.delete(path, expected_version=expected_version)))
+
+    @tool(WRITE, title="Move a file", description=(
+        "Rename or move a file you read (never over an existing file), on the same terms as delete_file."))
+    def move_file(path: FilePath, destination: Annotated[str, Field(min_length=1, max_length=4096,
+                                                                    description="The new path.")],
+                  expected_version: BaseVersion = None) -> Annotated[CallToolResult, FileOpOut]:
+        return _answer(_file_op(state.ws.move(path, destination, expected_version=expected_version)))
+
+    @tool(WRITE_IDEMPOTENT, title="Create a directory", description=(
+        "Create a directory and its missing parents; status 'exists' when it was there."))
+    def create_directory(path: FilePath) -> Annotated[CallToolResult, FileOpOut]:
+        return _answer(_file_op(state.ws.create_directory(path)))
 
     # -- listing and searching ------------------------------------------------------------------------------
     @tool(READ_ONLY, title="List a directory", description=(
@@ -328,8 +374,8 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
     def list_directory(
         path: DirPath = ".",
         depth: Annotated[int, Field(ge=1, le=20, description="1: only the directory's own entries.")] = 1,
-        include_hidden: Annotated[bool, Field(description="Include names starting with '.'.")] = False,
-        max_entries: Annotated[int, Field(ge=1, le=10_000, description="Cap on entries returned.")] = 500,
+        include_hidden: Annotated[bool, Field(description="Include dot files.")] = False,
+        max_entries: Annotated[int, Field(ge=1, le=10_000, description="Cap on entries.")] = 500,
     ) -> Annotated[CallToolResult, ListDirectoryResult]:
         r = state.ws.list_directory(path, depth=depth, include_hidden=include_hidden, max_entries=max_entries)
         return _answer(ListDirectoryResult(
@@ -340,14 +386,13 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         ".gitignore; narrow with path and glob. Answers path:line:column:text per match; truncated=true when "
         "max_results or the time limit was reached. Cheaper than reading files to find something."))
     def search(
-        pattern: Annotated[str, Field(min_length=1, max_length=1000, description="Regex, or text with "
-                                      "fixed_strings.")],
+        pattern: Annotated[str, Field(min_length=1, max_length=1000, description="A regex.")],
         path: DirPath = ".",
-        glob: Annotated[str | None, Field(max_length=200, description="Only files matching this glob.")] = None,
-        fixed_strings: Annotated[bool, Field(description="Treat pattern as plain text, not a regex.")] = False,
+        glob: Annotated[str | None, Field(max_length=200, description="Only files matching it.")] = None,
+        fixed_strings: Annotated[bool, Field(description="pattern is plain text.")] = False,
         case_sensitive: Annotated[bool, Field(description="false: ignore case.")] = True,
-        context_lines: Annotated[int, Field(ge=0, le=10, description="Lines of context each side.")] = 0,
-        max_results: Annotated[int, Field(ge=1, le=1000, description="Cap on matches returned.")] = 100,
+        context_lines: Annotated[int, Field(ge=0, le=10, description="Context lines each side.")] = 0,
+        max_results: Annotated[int, Field(ge=1, le=1000, description="Cap on matches.")] = 100,
     ) -> Annotated[CallToolResult, SearchResultOut]:
         r = state.ws.search(pattern, path=path, glob=glob, fixed_strings=fixed_strings,
                             case_sensitive=case_sensitive, context_lines=context_lines, max_results=max_results)
@@ -419,34 +464,36 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- guidance --------------------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Analyse a Python file", description=(
-        "Quality and security of one Python file: maintainability, the functions that fail the complexity gate "
-        "or are close to it, bandit findings, ranked fixes and the quality gate. Use it before and after "
-        "refactoring."))
+        "Quality and security of one Python file: maintainability, functions near or over the complexity gate, "
+        "bandit findings, ranked fixes, the gate."))
     def analyze_file(
         path: FilePath,
         all_functions: Annotated[bool, Field(description="List every function, not only those near the gate.")]
         = False,
+        content: Annotated[str | None, Field(max_length=16 * 1024 * 1024, description=(
+            "Text to analyse instead of the file on disk."))]
+        = None,
     ) -> Annotated[CallToolResult, AnalyzeFileResult]:
         ws = state.ws
-        info = ws.file_info(path)
-        if info.binary or not info.path.endswith((".py", ".pyi")):
-            raise ToolError(f"{path!r} is not Python source (.py); analyze_file analyses Python files only.")
-        data = (Path(ws.root) / info.path).read_bytes()
         config = ws.config
-        a = g.analyse(info.path, data, config, ws.store)
+        if content is None:
+            rel, data = _python_file(ws, path)
+            a = g.analyse(rel, data, config, ws.store)
+        else:  # a buffer changes with every keystroke: analysed directly, never put in the cache
+            rel, data = _python_path(ws, path), content.encode("utf-8")
+            a = g.analyse(rel, data, config)
         baseline = read_baseline(config.baseline) if config.baseline is not None else None
         gate = evaluate([a], config.gates, baseline)
         every = g.functions(a)
-        shown = every if all_functions else g.near_the_gate(every, config.gates.complexity_for(info.path))
+        shown = every if all_functions else g.near_the_gate(every, config.gates.complexity_for(rel))
         return _answer(AnalyzeFileResult(
             path=a.path, version=a.version, maintainability=a.maintainability, mi_rank=a.mi_rank,
-            functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a]),
+            functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a], detail=True),
             recommendations=g.recommendations([a]), gate=g.gate(gate), error=a.error.message if a.error else None))
 
     @tool(READ_ONLY, title="Analyse the project", description=(
-        "Analyse the workspace's Python files (or paths, or those changed since a git ref): summary, "
-        f"top {MAX_HOTSPOTS} hotspots, up to {MAX_FINDINGS} findings, top {MAX_RECOMMENDATIONS} fixes, the gate; "
-        "truncated=true when lists were cut. Unchanged files come from the cache."))
+        "Analyse the workspace's Python files (or paths, or those changed since a git ref): summary, hotspots, "
+        "findings, fixes, the gate; truncated=true when lists were cut."))
     def analyze_project(
         paths: Annotated[list[FilePath] | None, Field(max_length=200, description="Default: the workspace.")] = None,
         changed_since: Annotated[str | None, Field(min_length=1, max_length=200, pattern=r"^[^-\s][^\s]*$",
@@ -474,14 +521,13 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- health and metrics ---------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Server health", description=(
-        "Is something wrong? Status ok/degraded/failing of every devreliab server on this workspace, with "
-        "reasons and an action each, what is unusual, forecasts, open conflicts."))
+        "Is something wrong? ok/degraded/failing for every devreliab server on this workspace, with reasons and "
+        "an action each."))
     def health() -> Annotated[CallToolResult, HealthResult]:
         return _answer(health_of(state))
 
     @tool(READ_ONLY, title="Server metrics", description=(
-        "This server's counters: cache, open conflicts, per-tool calls, errors and durations, the monitor's "
-        "latest sample."))
+        "This server's counters: cache, conflicts, per-tool calls, errors, durations."))
     def metrics() -> Annotated[CallToolResult, MetricsResult]:
         return _answer(metrics_of(state))
 
@@ -531,24 +577,30 @@ def metrics_of(state: ServerState) -> MetricsResult:
 
     stats = state.ws.cache_stats()
     conflicts, _ = _open_conflicts(state)
-    monitor = state.monitor
-    samples = rates = processes = None
-    if monitor is not None:
-        samples = {m: SampleOut(**v) for m, v in monitor.snapshot().items()} or None
-        rates = monitor.anomaly_rates() or None
-        processes = monitor.health().processes or None
+    samples, rates, processes = _monitor_figures(state.monitor)
     return MetricsResult(
         uptime_s=round(time.monotonic() - state.started, 3), pid=state.pid,
         cache=CacheStatsOut(**{k: v for k, v in stats.to_dict().items() if v or k not in _ZERO_OMITTED}),
         open_conflicts=conflicts,
-        tools={name: ToolMetric(calls=c.calls, errors=c.errors or None, crashes=c.crashes or None,
-                                mean_ms=round(c.total_s / c.calls * 1000, 3) if c.calls else 0.0,
-                                max_ms=round(c.max_s * 1000, 3))
-               for name, c in state.stats.snapshot().items()},
-        processes=processes, samples=_nonzero_samples(samples), anomaly_rates=_nonzero(rates))
+        tools={name: _tool_metric(c) for name, c in state.stats.snapshot().items()},
+        processes=processes, samples=samples, anomaly_rates=rates)
+
+
+def _monitor_figures(monitor: Any) -> tuple[dict[str, SampleOut] | None, dict[str, float] | None, int | None]:
+    """The monitor's latest non-zero samples, non-zero anomaly rates and process count (None without one)."""
+    if monitor is None:
+        return None, None, None
+    samples = {m: SampleOut(**v) for m, v in monitor.snapshot().items()}
+    return _nonzero_samples(samples), _nonzero(monitor.anomaly_rates()), monitor.health().processes or None
 
 
 _ZERO_OMITTED = ("racy_rehashes", "evictions")
+
+
+def _tool_metric(c: Any) -> ToolMetric:
+    return ToolMetric(calls=c.calls, errors=c.errors or None, crashes=c.crashes or None,
+                      mean_ms=round(c.total_s / c.calls * 1000, 3) if c.calls else 0.0,
+                      max_ms=round(c.max_s * 1000, 3))
 
 
 def _nonzero_samples(samples: dict[str, SampleOut] | None) -> dict[str, SampleOut] | None:

@@ -22,10 +22,10 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
 
 from devreliab import Workspace
+from tests.tools import read_text
 
 from .conftest import hook_env, run_hook
 from .payloads import claude
-from tests.tools import read_text
 
 SESSIONS = 8
 ORDER = (0, 4, 1, 5, 2, 6, 3, 7)  # hook and MCP sessions take turns (reversed every other round)

@@ -100,7 +100,8 @@ async def test_writes_and_conflicts_show_status_version_and_what_to_do(root: Pat
     assert (m["status"], k["status"], w["status"]) == ("merged", "conflict", "created")
     for view in VIEWS[name]:
         sees(view(merged), "merged", m["version"], "base of your next write")
-        sees(view(conflict), "conflict", k["conflict_id"], k["current_version"], "resolve_conflict", "Nothing was written")
+        sees(view(conflict), "conflict", k["conflict_id"], k["current_version"], "resolve_conflict",
+             "Nothing was written")
         sees(view(written), "created", w["version"])
 
 

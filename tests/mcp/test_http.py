@@ -18,10 +18,10 @@ from mcp.client.streamable_http import streamable_http_client
 from prometheus_client import parser
 
 from tests.conftest import run_cli
+from tests.tools import read_text
 
 from .conftest import WAIT_S, serve_env
 from .test_tools import TOOLS
-from tests.tools import read_text
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}

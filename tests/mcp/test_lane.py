@@ -17,9 +17,9 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from devreliab.mcp._lane import SWITCH
 from devreliab.mcp._tools import INLINE_READ_BYTES
+from tests.tools import read_text
 
 from .conftest import StdioServer, make_root
-from tests.tools import read_text
 
 LANE_LOG = "read lane answered request"
 

@@ -8,8 +8,9 @@ import json
 import threading
 import time
 
-from .conftest import StdioServer
 from tests.tools import read_text
+
+from .conftest import StdioServer
 
 
 def still_serves(server: StdioServer) -> None:

@@ -17,10 +17,10 @@ from devreliab._store import StateStore
 from devreliab.mcp._stdio import EOF_GRACE_S, MAX_LINE_BYTES, PIPE_BYTES
 from devreliab.monitor import _samples
 from tests.conftest import run_cli
+from tests.tools import read_text
 
 from .conftest import StdioServer, serve_env
 from .test_tools import TOOLS
-from tests.tools import read_text
 
 
 def test_the_process_answers_initialize_tools_list_and_calls(stdio_server: StdioServer, root: Path) -> None:

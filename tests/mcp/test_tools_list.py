@@ -44,7 +44,8 @@ async def test_toolsets_leave_tools_out_and_a_call_to_one_is_refused_with_the_se
     async with Client(create_server(root, monitor=False)) as client:
         names = {t.name for t in (await client.list_tools()).tools}
         text = await refused(client, "analyze_file", path="src/app.py")
-    assert names == {"read_file", "read_many", "list_directory", "search", "file_info", "write_file", "edit_file"}
+    assert names == {"read_file", "read_many", "list_directory", "search", "file_info", "write_file", "edit_file",
+                     "delete_file", "move_file", "create_directory"}
     assert "mcp.toolsets" in text and "guidance" in text
 
 
@@ -52,5 +53,5 @@ def test_an_unknown_toolset_is_a_config_error(root: Path) -> None:
     from devreliab._config import ConfigError, load_config
 
     (root / "devreliab.jsonc").write_text('{"mcp": {"toolsets": ["files", "everything"]}}')
-    with pytest.raises(ConfigError, match="mcp.toolsets.*everything"):
+    with pytest.raises(ConfigError, match=r"mcp\.toolsets.*everything"):
         load_config(root)

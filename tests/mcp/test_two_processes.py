@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import StdioServer
 from tests.tools import read_text
+
+from .conftest import StdioServer
 
 APPENDS = 40
 

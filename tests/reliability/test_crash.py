@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
+from tests.tools import read_text
+
 from ..mcp.conftest import StdioServer
 from .conftest import scale, stop
-from tests.tools import read_text
 
 LINE = re.compile(r"(victim|survivor) (\d+) (\d+)")
 

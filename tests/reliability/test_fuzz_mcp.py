@@ -16,10 +16,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.tools import read_text
+
 from ..mcp.conftest import StdioServer
 from .conftest import make_canary, make_workspace, scale, tree_hash
 from .strategies import JSON, TOOLS, hostile_paths, tool_arguments
-from tests.tools import read_text
 
 EXAMPLES = scale(250, 3000)
 # Shrinking would replay failing examples that each wait out a timeout; the failing example is reported as is.

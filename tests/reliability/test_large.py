@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import peak_rss_kib, scale, server, stop
 from tests.tools import read_text
+
+from .conftest import peak_rss_kib, scale, server, stop
 
 PER_DIR = 1000
 LINE = "line {:012d} of the big file, padded to a realistic width: lorem ipsum dolor sit amet\n"

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from devreliab.vfs._text import version_of
+from tests.tools import read_text
 
 from ..mcp.conftest import StdioServer
 from .conftest import scale, stop
-from tests.tools import read_text
 
 SHARED = "shared/notes.md"
 SHARED_PY = "shared/calc.py"

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from devreliab.vfs import Workspace
+from tests.tools import read_text
 
 from .conftest import mounted, scale, server
-from tests.tools import read_text
 
 
 def same_size(n: int) -> bytes:
