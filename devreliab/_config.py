@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ._errors import ConfigError
+from ._testpaths import is_test_path
 
 CONFIG_FILE: Final = "devreliab.jsonc"
 SCHEMA_FILE: Final = Path(__file__).with_name("devreliab.schema.json")
@@ -70,6 +71,14 @@ DEFAULTS: Final[dict[str, Any]] = {
         "enabled": True,
         "max_commits": 1000,
     },
+    "tests": {
+        "paths": ["tests/**", "test_*.py", "*_test.py", "conftest.py"],
+        "skip": ["B101"],
+        "complexity_below": None,
+    },
+    "security": {
+        "skip": [],
+    },
     "mcp": {
         "guidance_on_write": True,
         "answers": "auto",
@@ -105,6 +114,7 @@ NULLABLE: Final[dict[str, type]] = {
     "gates.max_findings.low": int,
     "baseline": str,
     "analysis.jobs": int,
+    "tests.complexity_below": int,
     "monitor.otlp_endpoint": str,
 }
 
@@ -124,6 +134,7 @@ MINIMUMS: Final[dict[str, int]] = {
     "cache.racy_window_ms": 0,
     "versions.max_bytes": 0,
     "gates.complexity_below": 1,
+    "tests.complexity_below": 1,
     "gates.maintainability_above": 0,
     "gates.max_findings.high": 0,
     "gates.max_findings.medium": 0,
@@ -151,6 +162,14 @@ class GateConfig:
     max_findings: dict[str, int | None]
     min_confidence: str
     fail_on_errors: bool
+    test_paths: tuple[str, ...] = ()
+    tests_complexity_below: int | None = None  # None: the same as complexity_below
+
+    def complexity_for(self, path: str) -> int:
+        """The complexity gate of one file: the tests profile's for a test file, when it sets one."""
+        if self.tests_complexity_below is not None and is_test_path(path, self.test_paths):
+            return self.tests_complexity_below
+        return self.complexity_below
 
 
 @dataclass(frozen=True)
@@ -197,6 +216,8 @@ class Config:
     guidance_on_write: bool
     raw: dict[str, Any]
     monitor: MonitorConfig = MonitorConfig()
+    test_skips: tuple[str, ...] = ("B101",)  # bandit tests not reported in test files
+    security_skips: tuple[str, ...] = ()  # bandit tests not reported anywhere
 
     @property
     def all_excludes(self) -> tuple[str, ...]:
@@ -330,6 +351,8 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
             max_findings=dict(gates["max_findings"]),
             min_confidence=gates["min_confidence"],
             fail_on_errors=gates["fail_on_errors"],
+            test_paths=tuple(raw["tests"]["paths"]),
+            tests_complexity_below=raw["tests"]["complexity_below"],
         ),
         baseline=(root / baseline) if baseline else None,
         jobs=raw["analysis"]["jobs"],
@@ -339,6 +362,8 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         guidance_on_write=raw["mcp"]["guidance_on_write"],
         raw=raw,
         monitor=MonitorConfig.from_raw(raw["monitor"]),
+        test_skips=tuple(raw["tests"]["skip"]),
+        security_skips=tuple(raw["security"]["skip"]),
     )
 
 

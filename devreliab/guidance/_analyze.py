@@ -80,25 +80,33 @@ def analyze_bytes(path: str, data: bytes, thresholds: Thresholds, max_bytes: int
         return failed("syntax", "too deeply nested for Python's parser (simplify the expression)")
 
     try:
-        from . import _bandit, _radon, _recommend
-
-        blocks, halstead, raw, mi, mi_rank = _radon.metrics(tree, source)
-        spans = [(b.lineno, b.endline, b.qualname) for b in blocks]
-        lines = source.splitlines()
-        findings, skipped = _bandit.scan(path, data, tree, spans, lines)
-        if skipped is not None:
-            return failed("internal", f"bandit could not scan the file: {skipped}")
-        recommendations = _recommend.recommend(tree, lines, blocks, findings, mi, thresholds, halstead, raw)
+        return _measured(path, version, data, tree, source, thresholds)
     except RecursionError:
         return failed("syntax", "too deeply nested to analyse (simplify the nested expression)")
+
+
+def _measured(path: str, version: str, data: bytes, tree: ast.Module, source: str, thresholds: Thresholds
+              ) -> FileAnalysis:
+    """Every figure of a parsed file; each analyser's failure costs its own figures (said in ``notes``), not the
+    file's others."""
+    from . import _allowances, _bandit, _radon, _recommend
+
+    blocks, halstead, raw, mi, mi_rank, raw_failed = _radon.partial_metrics(tree, source)
+    spans = [(b.lineno, b.endline, b.qualname) for b in blocks]
+    lines = source.splitlines()
+    blocks = _allowances.apply(blocks, source, lines)
+    findings, skipped = _bandit.scan(path, data, tree, spans, lines)
+    recommendations = _recommend.recommend(tree, lines, blocks, findings, mi, thresholds, halstead, raw)
+    notes = [n for n in (raw_failed, skipped and f"security findings incomplete: bandit: {skipped}") if n]
     return FileAnalysis(
         path=path,
         version=version,
         blocks=blocks,
-        maintainability=round(mi, 4),
+        maintainability=None if mi is None else round(mi, 4),
         mi_rank=mi_rank,
         halstead=halstead,
         raw=raw,
         findings=findings,
         recommendations=recommendations,
+        notes=tuple(notes),
     )

@@ -32,8 +32,9 @@ Signature = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
 # Part of every key. Raised when a fix changes what the engine produces for the same bytes, versions and settings,
 # so that results stored before the fix are never served again. 2: analyses running in several threads at once
-# (the MCP server's tools) could carry another file's findings, and such results were stored.
-ENGINE_REVISION = 2
+# (the MCP server's tools) could carry another file's findings, and such results were stored. 3: security rewrites
+# that keep behaviour, allowances in the cached rows (issue 19).
+ENGINE_REVISION = 3
 
 
 def _installed_version(dist: str) -> str:

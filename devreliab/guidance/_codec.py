@@ -24,8 +24,8 @@ def _hal(h: Halstead | None) -> list[Any] | None:
 def to_row(f: FileAnalysis) -> list[Any]:
     return [
         f.version,
-        [[b.kind, b.name, b.qualname, b.lineno, b.endline, b.col_offset, b.complexity, b.rank, _hal(b.halstead)]
-         for b in f.blocks],
+        [[b.kind, b.name, b.qualname, b.lineno, b.endline, b.col_offset, b.complexity, b.rank, _hal(b.halstead),
+          b.allowed] for b in f.blocks],
         f.maintainability,
         f.mi_rank,
         _hal(f.halstead),
@@ -37,16 +37,17 @@ def to_row(f: FileAnalysis) -> list[Any]:
           [[s.title, s.detail, s.effect, s.effort, s.score, s.predicted, s.example] for s in r.strategies]]
          for r in f.recommendations],
         None if f.error is None else [f.error.kind, f.error.message, f.error.line],
+        list(f.notes),
     ]
 
 
 def from_row(path: str, row: list[Any]) -> FileAnalysis:
-    version, blocks, mi, mi_rank, hal, raw, findings, recs, error = row
+    version, blocks, mi, mi_rank, hal, raw, findings, recs, error, *notes = row
     return FileAnalysis(
         path,
         version,
-        tuple(Block(k, n, q, ln, end, col, cc, rank, Halstead(*h) if h else None)
-              for k, n, q, ln, end, col, cc, rank, h in blocks),
+        tuple(Block(k, n, q, ln, end, col, cc, rank, Halstead(*h) if h else None, allowed)
+              for k, n, q, ln, end, col, cc, rank, h, allowed in blocks),
         mi,
         mi_rank,
         Halstead(*hal) if hal else None,
@@ -56,4 +57,10 @@ def from_row(path: str, row: list[Any]) -> FileAnalysis:
         tuple(Recommendation(rule, q, ln, problem, prio, tuple(Strategy(*s) for s in strategies))
               for rule, q, ln, problem, prio, strategies in recs),
         FileError(*error) if error else None,
+        _notes(notes),
     )
+
+
+def _notes(rest: list[Any]) -> tuple[str, ...]:
+    """The notes of a row (rows written before notes existed end after the error)."""
+    return tuple(rest[0]) if rest else ()

@@ -18,6 +18,7 @@ from ._discover import changed_files, discover, is_git_repo, staged_content
 from ._gates import evaluate, read_baseline
 from ._hotspots import ChurnReader, hotspots
 from ._model import FileAnalysis, FileError, ProjectAnalysis
+from ._profile import apply_profile
 from ._thresholds import Thresholds
 
 Progress = Callable[[int, int], None]
@@ -55,6 +56,11 @@ def _work(item: tuple[str, bytes, Thresholds, int]) -> FileAnalysis:
     except Exception as exc:  # an analyzer bug must cost one file, not the run
         return FileAnalysis(path=path, version=version_of(data),
                             error=FileError("internal", f"analysis failed: {type(exc).__name__}: {exc}"))
+
+
+def cacheable(a: FileAnalysis) -> bool:
+    """A crash is never cached, nor a file an analyser failed on in part (its notes): the next run tries again."""
+    return (a.error is None or a.error.kind != "internal") and not a.notes
 
 
 def _warm_worker() -> None:
@@ -198,9 +204,10 @@ def analyze_path(
     fresh = _analyse_all(to_analyse, worker_count, progress)
     for analysis in fresh:
         files[analysis.path] = analysis
-    cache.put_many(a for a in fresh if a.error is None or a.error.kind != "internal")
+    cache.put_many(a for a in fresh if cacheable(a))
 
-    ordered = tuple(files[name] for name in names)
+    # the tests profile and security.skip after the cache: a result depends on the bytes, not on the path
+    ordered = tuple(apply_profile(files[name], cfg) for name in names)
     baseline_path = Path(baseline) if baseline is not None else cfg.baseline
     if not apply_baseline:
         baseline_path = None

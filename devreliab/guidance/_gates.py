@@ -8,6 +8,9 @@ are matched by count: the baseline accepts as many as it recorded.
 - baseline: violations the baseline recorded are accepted, new ones fail;
 - ratchet: like baseline, but a recorded violation fails again when it got worse (higher complexity, lower
   maintainability, more findings of that rule in that function).
+
+The complexity threshold is the file's own: the tests profile's (``tests.complexity_below``) for a test file.
+A function whose complexity a ``# devreliab: allow complexity <reason>`` comment accepts is no violation.
 """
 
 from __future__ import annotations
@@ -31,18 +34,11 @@ def violations(files: Iterable[FileAnalysis], gates: GateConfig) -> list[Violati
     out: list[Violation] = []
     min_conf = SEVERITY_ORDER[gates.min_confidence.upper()]
     for f in files:
+        if gates.fail_on_errors:
+            out.extend(_error_violations(f))
         if f.error is not None:
-            if gates.fail_on_errors:
-                out.append(Violation(f.path, MODULE, "error", f.error.line or 1, 1, 0,
-                                     f"could not be analysed: {f.error.message}"))
             continue
-        for b in f.functions:
-            if b.complexity >= gates.complexity_below:
-                out.append(Violation(
-                    f.path, b.qualname, "complexity", b.lineno, b.complexity, gates.complexity_below,
-                    f"{b.kind} {b.qualname} has cyclomatic complexity {b.complexity} (rank {b.rank}); "
-                    f"the gate requires below {gates.complexity_below}",
-                ))
+        out.extend(_complexity_violations(f, gates.complexity_for(f.path)))
         if f.maintainability is not None and f.maintainability <= gates.maintainability_above:
             out.append(Violation(
                 f.path, MODULE, "maintainability", 1, f.maintainability, gates.maintainability_above,
@@ -61,6 +57,22 @@ def violations(files: Iterable[FileAnalysis], gates: GateConfig) -> list[Violati
                 f"[severity {finding.severity}, confidence {finding.confidence}]",
             ))
     return out
+
+
+def _error_violations(f: FileAnalysis) -> list[Violation]:
+    """A file that could not be analysed, or each part of it an analyser failed on (its notes)."""
+    if f.error is not None:
+        return [Violation(f.path, MODULE, "error", f.error.line or 1, 1, 0,
+                          f"could not be analysed: {f.error.message}")]
+    return [Violation(f.path, MODULE, "error", 1, 1, 0, f"partly analysed: {n}") for n in f.notes]
+
+
+def _complexity_violations(f: FileAnalysis, below: int) -> list[Violation]:
+    """Functions at or over the file's complexity gate, except those a "devreliab: allow" comment accepts."""
+    return [Violation(f.path, b.qualname, "complexity", b.lineno, b.complexity, below,
+                      f"{b.kind} {b.qualname} has cyclomatic complexity {b.complexity} (rank {b.rank}); "
+                      f"the gate requires below {below}")
+            for b in f.functions if b.complexity >= below and not b.allowed]
 
 
 def evaluate(files: Iterable[FileAnalysis], gates: GateConfig, baseline: dict[str, Any] | None = None,

@@ -66,6 +66,7 @@ class Block:
     complexity: int
     rank: str
     halstead: Halstead | None = None
+    allowed: str | None = None  # the reason of a "# devreliab: allow complexity <reason>" comment
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Block:
@@ -158,6 +159,7 @@ class FileAnalysis:
     findings: tuple[Finding, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     error: FileError | None = None
+    notes: tuple[str, ...] = ()  # what could not be measured in a file that was otherwise analysed
 
     @property
     def functions(self) -> tuple[Block, ...]:
@@ -179,6 +181,7 @@ class FileAnalysis:
             findings=tuple(Finding.from_dict(f) for f in data["findings"]),
             recommendations=tuple(Recommendation.from_dict(r) for r in data["recommendations"]),
             error=FileError.from_dict(data["error"]) if data["error"] else None,
+            notes=tuple(data.get("notes", ())),
         )
 
 

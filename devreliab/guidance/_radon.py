@@ -50,11 +50,10 @@ def _kind(block: Any) -> str:
     return "method" if block.is_method else "function"
 
 
-def metrics(tree: ast.Module, source: str) -> tuple[tuple[Block, ...], Halstead, Raw, float, str]:
-    """Blocks (with per-function Halstead), file Halstead totals, raw counts, maintainability index and rank."""
+def _blocks(tree: ast.Module) -> tuple[tuple[Block, ...], Halstead, int]:
+    """Blocks (with per-function Halstead), the file's Halstead totals and its total complexity (for MI)."""
     visitor = ComplexityVisitor.from_ast(tree)
     hal = h_visit_ast(tree)
-    raw = raw_metrics(source, valid_python=True)  # the tree was parsed from it
 
     # radon reports Halstead for every function and method it reaches (not closures), keyed by name, in
     # source order; pair them with the complexity blocks of the same name in the same order.
@@ -84,12 +83,38 @@ def metrics(tree: ast.Module, source: str) -> tuple[tuple[Block, ...], Halstead,
                 halstead=halstead,
             )
         )
+    return tuple(blocks), _halstead(hal.total), int(visitor.total_complexity)
 
-    # mi_parameters(), computed from the same tree: volume, total complexity, lloc, comment percentage.
+
+def _mi(halstead: Halstead, total_complexity: int, raw: Raw) -> float:
+    """mi_parameters(), computed from the same tree: volume, total complexity, lloc, comment percentage."""
     comment_lines = raw.comments + raw.multi
     comments = comment_lines / float(raw.sloc) * 100 if raw.sloc != 0 else 0
-    mi = mi_compute(hal.total.volume, visitor.total_complexity, raw.lloc, comments)
-    return tuple(blocks), _halstead(hal.total), raw, float(mi), str(mi_rank(mi))
+    return float(mi_compute(halstead.volume, total_complexity, raw.lloc, comments))
+
+
+def metrics(tree: ast.Module, source: str) -> tuple[tuple[Block, ...], Halstead, Raw, float, str]:
+    """Blocks (with per-function Halstead), file Halstead totals, raw counts, maintainability index and rank."""
+    blocks, halstead, total = _blocks(tree)
+    raw = raw_metrics(source, valid_python=True)  # the tree was parsed from it
+    mi = _mi(halstead, total, raw)
+    return blocks, halstead, raw, mi, str(mi_rank(mi))
+
+
+def partial_metrics(tree: ast.Module, source: str
+                    ) -> tuple[tuple[Block, ...], Halstead, Raw | None, float | None, str | None, str | None]:
+    """``metrics``, except that raw counts failing (radon's tokenizer on valid Python) cost only the raw counts
+    and the maintainability index, said in the last element; complexity and Halstead figures stay."""
+    blocks, halstead, total = _blocks(tree)
+    try:
+        raw = raw_metrics(source, valid_python=True)
+    except RecursionError:
+        raise
+    except Exception as exc:  # an analyser's failure costs its own figures, not the file's others
+        return blocks, halstead, None, None, None, (f"raw metrics and maintainability index not measured: "
+                                                    f"radon's raw counts failed: {type(exc).__name__}: {exc}")
+    mi = _mi(halstead, total, raw)
+    return blocks, halstead, raw, mi, str(mi_rank(mi)), None
 
 
 def complexity_of(node: ast.AST) -> int:

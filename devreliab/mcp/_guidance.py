@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from devreliab.guidance import FileAnalysis, Finding, GateResult, ProjectAnalysis
+from devreliab.guidance import FileAnalysis, Finding, GateResult, ProjectAnalysis, Recommendation
 from devreliab.guidance._delta import MAX_GUIDANCE_LINES, analyse, write_guidance
 
 from ._models import FindingOut, FunctionMetric, GateOut, RecommendationOut
@@ -48,15 +48,24 @@ def findings(files: Iterable[FileAnalysis], *, detail: bool = False) -> list[Fin
             for a in files for f in a.findings]
 
 
+MAX_ALTERNATIVES = 3
+
+
+def recommendation(path: str, r: Recommendation) -> RecommendationOut:
+    """One recommendation, compactly: the best fix in full (with its code), the others by title and score."""
+    out = RecommendationOut(path=path, rule=r.rule, qualname=r.qualname, line=r.line, problem=r.problem, fix="")
+    if not r.strategies:
+        return out
+    best, *others = r.strategies
+    out.fix = f"{best.title}: {best.detail}"
+    out.code, out.score = best.example or None, best.score
+    out.alternatives = [f"{s.title} ({s.score:g})" for s in others[:MAX_ALTERNATIVES]] or None
+    return out
+
+
 def recommendations(files: Iterable[FileAnalysis]) -> list[RecommendationOut]:
     recs = sorted(((a.path, r) for a in files for r in a.recommendations), key=lambda pr: -pr[1].priority)
-    out = []
-    for path, r in recs:
-        best = r.strategies[0] if r.strategies else None
-        fix = f"{best.title}: {best.detail}" if best else ""
-        out.append(RecommendationOut(path=path, rule=r.rule, qualname=r.qualname, line=r.line, problem=r.problem,
-                                     fix=fix))
-    return out
+    return [recommendation(path, r) for path, r in recs]
 
 
 def gate(result: GateResult) -> GateOut:

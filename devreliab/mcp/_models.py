@@ -190,6 +190,9 @@ class RecommendationOut(_Out):
     line: int
     problem: str
     fix: str = Field(description="The best-ranked way to fix it.")
+    code: str | None = Field(default=None, description="That fix as code; none when no rewrite keeps behaviour.")
+    score: float | None = None
+    alternatives: list[str] | None = Field(default=None, description="Next-ranked fixes: 'title (score)'.")
 
 
 class GateOut(_Out):

@@ -485,7 +485,7 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         baseline = read_baseline(config.baseline) if config.baseline is not None else None
         gate = evaluate([a], config.gates, baseline)
         every = g.functions(a)
-        shown = every if all_functions else g.near_the_gate(every, config.gates.complexity_below)
+        shown = every if all_functions else g.near_the_gate(every, config.gates.complexity_for(rel))
         return _answer(AnalyzeFileResult(
             path=a.path, version=a.version, maintainability=a.maintainability, mi_rank=a.mi_rank,
             functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a], detail=True),

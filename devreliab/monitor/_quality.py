@@ -31,6 +31,7 @@ def summarize(root: Path, config: Config, store: StateStore, *, max_fresh: int =
     from ..guidance._engine import _read, _signature
     from ..guidance._gates import evaluate, read_baseline
     from ..guidance._model import FileAnalysis, FileError
+    from ..guidance._profile import apply_profile
     from ..guidance._thresholds import Thresholds
 
     started = time.perf_counter()
@@ -73,8 +74,8 @@ def summarize(root: Path, config: Config, store: StateStore, *, max_fresh: int =
             files[name] = analysis
         else:
             waiting += 1
-    cache.put_many(a for a in fresh if a.error is None or a.error.kind != "internal")
-    analysed = [files[n] for n in names if n in files]
+    cache.put_many(a for a in fresh if (a.error is None or a.error.kind != "internal") and not a.notes)
+    analysed = [apply_profile(files[n], config) for n in names if n in files]  # the tests profile, by path
     baseline = None
     if config.baseline is not None and config.baseline.is_file():
         baseline = read_baseline(config.baseline)

@@ -3,6 +3,7 @@ exactly the analysis a sequential run gives it, and never stores a result of a f
 
 from __future__ import annotations
 
+import tokenize
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ import pytest
 
 from devreliab import analyze_path
 from devreliab._config import load_config
-from devreliab.guidance import FileAnalysis, _bandit, _recommend
+from devreliab.guidance import FileAnalysis, _bandit, _radon, _recommend
 from devreliab.guidance._analyze import analyze_bytes
 from devreliab.guidance._cache import AnalysisCache
 from devreliab.guidance._thresholds import Thresholds
@@ -76,24 +77,50 @@ def _cached(project: Path, analyses: list[FileAnalysis]) -> dict[str, FileAnalys
     return {a.path: a for a in found.values()}
 
 
-def test_a_crash_inside_a_bandit_test_fails_the_file_and_is_not_cached(project: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """bandit itself only logs a test that raised and goes on: the findings would be silently incomplete."""
+def test_a_crash_inside_a_bandit_test_costs_its_findings_not_the_files_other_figures(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bandit itself only logs a test that raised and goes on: the findings would be silently incomplete. The
+    file keeps its metrics and the other tests' findings, says what is missing, fails the gate and is not cached."""
     def crashing(context: Any) -> None:
         raise RuntimeError("boom")
 
     crashing._test_id = "B999"  # type: ignore[attr-defined]
     tests = _bandit._prototype().b_ts.tests
     monkeypatch.setitem(tests, "Call", [*tests["Call"], crashing])
-    (result,) = analyze_path([project / "shop/deploy.py"], root=project, jobs=1, use_cache=False).files
-    assert result.error is not None and result.error.kind == "internal"
-    assert "crashing failed at line" in result.error.message and "RuntimeError: boom" in result.error.message
+    run = analyze_path([project / "shop/deploy.py"], root=project, jobs=1, use_cache=False)
+    (result,) = run.files
+    assert result.error is None and result.blocks and result.maintainability is not None
+    assert len(result.findings) == 5  # every other test's findings are there
+    (note,) = result.notes
+    assert "security findings incomplete" in note and "crashing failed at line" in note and "RuntimeError: boom" in note
+    assert [v.message for v in run.gate.failing if v.rule == "error"] == [f"partly analysed: {note}"]
     assert _cached(project, [result]) == {}
 
     monkeypatch.undo()
     again = analyze_path([project / "shop/deploy.py"], root=project, jobs=1)
     assert (again.analysed, again.cached) == (1, 0)
-    assert again.files[0].error is None and len(again.files[0].findings) == 5
+    assert again.files[0].notes == () and len(again.files[0].findings) == 5
+
+
+def test_raw_counts_failing_cost_only_the_maintainability_index(project: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """radon's tokenizer failing on valid Python (black's tricky_unicode_symbols.py did) keeps the complexity,
+    Halstead figures, findings and recommendations; the maintainability index is missing, and said so."""
+    def failing(source: str, *, valid_python: bool = False) -> None:
+        raise tokenize.TokenError("('EOF in multi-line statement', (3, 0))")
+
+    whole = analyze_path([project / "shop/deploy.py"], root=project, jobs=1, use_cache=False).files[0]
+    monkeypatch.setattr(_radon, "raw_metrics", failing)
+    run = analyze_path([project / "shop/deploy.py"], root=project, jobs=1, use_cache=False)
+    (result,) = run.files
+    assert result.error is None
+    assert (result.blocks, result.halstead, result.findings) == (whole.blocks, whole.halstead, whole.findings)
+    assert result.maintainability is None and result.mi_rank is None and result.raw is None
+    assert [r.rule for r in result.recommendations] == [r.rule for r in whole.recommendations
+                                                         if r.rule != "maintainability"]
+    (note,) = result.notes
+    assert "maintainability index not measured" in note and "TokenError" in note
+    assert any(v.rule == "error" and "partly analysed" in v.message for v in run.gate.failing)
 
 
 def test_a_crash_in_the_analysis_fails_the_file_and_is_not_cached(project: Path,

@@ -139,8 +139,8 @@ def test_applying_the_shell_advice_removes_the_finding(make_project: MakeProject
 def test_a_command_with_shell_syntax_is_not_rewritten_blindly(make_project: MakeProject) -> None:
     source = "import subprocess\n\ndef logs(n):\n    subprocess.call('cat log | tail -' + n, shell=True)\n"
     best = _rec(_analyse(make_project, source), "B602").strategies[0]
-    assert "shlex.split" in best.example
-    assert "pipes" not in best.example
+    # the pipe needs the shell: it stays, and the value is quoted (shlex.split would hand '|' to cat)
+    assert best.example == "import shlex\nsubprocess.call('cat log | tail -' + shlex.quote(n), shell=True)"
 
 
 def test_applying_either_weak_hash_fix_removes_the_finding(make_project: MakeProject) -> None:
@@ -169,7 +169,7 @@ def test_applying_the_yaml_and_timeout_advice_removes_those_findings(make_projec
 def test_a_hardcoded_password_names_the_variable_never_the_secret(make_project: MakeProject) -> None:
     f = _analyse(make_project, 'DB_PASSWORD = "hunter2"\n')
     rec = _rec(f, "B105")
-    assert rec.strategies[0].example == 'DB_PASSWORD = os.environ["DB_PASSWORD"]'
+    assert rec.strategies[0].example == "import os\nDB_PASSWORD = os.environ['DB_PASSWORD']"
     assert all("hunter2" not in s.example for s in rec.strategies)
 
 
@@ -197,3 +197,14 @@ def test_low_maintainability_gets_a_predicted_index_from_radons_formula(make_pro
     after = _analyse(make_project, rest)
     assert after.maintainability is not None
     assert abs(after.maintainability - split.predicted["maintainability"]) < 0.5
+
+
+def test_priority_keeps_rising_with_complexity_instead_of_tying_at_a_cap(make_project: MakeProject) -> None:
+    def chain(name: str, n: int) -> str:
+        return f"def {name}(a):\n" + "".join(f"    if a == {i}:\n        a += {i}\n" for i in range(n)) + \
+            "    return a\n"
+
+    f = _analyse(make_project, "\n\n".join([chain("far", 40), chain("further", 60), chain("near", 12)]))
+    priority = {r.qualname: r.priority for r in f.recommendations if r.rule == "complexity"}
+    assert priority["further"] > priority["far"] > priority["near"]  # 85 capped both far ones before
+    assert max(priority.values()) < 85  # below a high-severity, high-confidence finding (90)

@@ -242,6 +242,41 @@ async def test_editing_python_reports_a_function_that_got_more_complex(root: Pat
     assert any("add" in line and "more complex" in line for line in data["guidance"])
 
 
+async def test_a_function_already_over_the_gate_that_gets_worse_is_reported(root: Path) -> None:
+    def chain(n: int) -> str:  # complexity n + 1, rank C from 11 to 20: the rank does not change
+        return "def add(a, b):\n" + "".join(f"    if a == {i}:\n        return {i}\n" for i in range(n)) + \
+            "    return a + b\n"
+
+    async with connect(root) as client:
+        await ok(client, "read_file", path="src/app.py")
+        first = await ok(client, "write_file", path="src/app.py", content=chain(10))
+        worse = await ok(client, "write_file", path="src/app.py", content=chain(14))
+        better = await ok(client, "write_file", path="src/app.py", content=chain(12))
+    assert any("11" in line and "add" in line for line in first["guidance"])
+    assert any("got more complex: 11 → 15 (rank C → C)" in line and "below 10" in line for line in worse["guidance"])
+    assert "guidance" not in better  # 15 → 13 is no worse
+
+
+SHELL = "import subprocess\n\ndef archive(name):\n    subprocess.call('tar czf ' + name + '.tgz build', shell=True)\n"
+
+
+async def test_analyze_answers_carry_the_best_fix_as_code_with_its_score_and_alternatives(root: Path) -> None:
+    (root / "src" / "shell.py").write_text(SHELL)
+    (root / "src" / "risky.py").write_text(RISKY)
+    async with connect(root) as client:
+        one = await ok(client, "analyze_file", path="src/shell.py")
+        held = await ok(client, "analyze_file", path="src/risky.py")
+        project = await ok(client, "analyze_project")
+    rec = next(r for r in one["recommendations"] if r["rule"] == "B602")
+    assert rec["code"] == "subprocess.call(['tar', 'czf', f'{name}.tgz', 'build'])"
+    assert rec["score"] == 1.0 and rec["fix"].startswith("Use the argument-list form: ")
+    assert any("shlex.quote" in a for a in rec["alternatives"]) and any("nosec" in a for a in rec["alternatives"])
+    assert next(r for r in project["recommendations"] if r["path"] == "src/shell.py")["code"] == rec["code"]
+    # a command held in a variable: no rewrite keeps behaviour, so no code, and the fix says what to do
+    risky = next(r for r in held["recommendations"] if r["rule"] == "B602")
+    assert "code" not in risky and "where the command is assembled" in risky["fix"]
+
+
 async def test_a_write_that_changes_nothing_in_the_gate_carries_no_guidance(root: Path) -> None:
     async with connect(root) as client:
         await ok(client, "read_file", path="src/app.py")
