@@ -93,6 +93,8 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
         state.workspace = await anyio.to_thread.run_sync(lambda: Workspace(state.root, client_id=client_id))
+        if state.workspace.config.raw.get("history", {}).get("enabled", True):
+            await anyio.to_thread.run_sync(state.workspace.start_history)
         monitor = state.monitor
         if monitor is not None:
             monitor.attach(state.workspace)

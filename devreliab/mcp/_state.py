@@ -220,6 +220,13 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
             state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True, **facts))
             raise
         seconds = time.perf_counter() - started
+        if state.workspace is not None:
+            from ._tools import add_notices  # (a cycle at import time: _tools imports this module)
+
+            try:
+                result = add_notices(state.ws, result)
+            except Exception:  # a notice is extra: it must never fail the answer
+                log.exception("could not add the notices to an answer")
         known, outcome = _outcome(tool, _error_text(result))
         state.report(ToolCall(tool, seconds, outcome, outcome != "ok", **facts, known=known))
         return result

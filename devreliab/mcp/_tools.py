@@ -173,6 +173,19 @@ async def read_answer(ws: Workspace, path: str, start_line: int | None = None, e
     return _answer(out, None if r.unchanged else r.content)
 
 
+def add_notices(ws: Workspace, result: Any) -> Any:
+    """Append this client's pending notices (its accepted work was overwritten outside devreliab) to a tool
+    result, one text line each: the next answer the client gets says so, whatever it asked."""
+    notes = ws.take_notices()
+    if not notes:
+        return result
+    if isinstance(result, CallToolResult):
+        result.content.extend(TextContent(type="text", text=note) for note in notes)
+    elif isinstance(result, dict) and isinstance(result.get("content"), list):
+        result["content"].extend({"type": "text", "text": note} for note in notes)
+    return result
+
+
 def register(server: MCPServer[Any], state: ServerState) -> None:
     """Add every tool to ``server``; they reach the workspace through ``state``."""
 
@@ -327,10 +340,12 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
     def conflict_out(c: Any) -> ConflictOut:
         return ConflictOut(id=c.id, path=c.path, base_version=c.base_version, current_version=c.current_version,
                            incoming_version=c.incoming_version, client=c.client, created=c.created,
-                           status=c.status)
+                           status=c.status, kind=c.kind,
+                           proposal_clean=c.proposal_clean if c.kind == "overwritten" else None)
 
     @tool(READ_ONLY, title="List conflicts", description=(
-        "The open write conflicts of the whole workspace (from every agent), oldest first: id, path, the "
+        "The open conflicts of the whole workspace (from every agent), oldest first: id, path, kind ('write': two "
+        "writes overlapped; 'overwritten': a program outside devreliab replaced a client's accepted change), the "
         "versions involved, who and when. Resolve each with resolve_conflict."))
     def list_conflicts(
         include_resolved: Annotated[bool, Field(description="Also list resolved and superseded ones.")] = False,
@@ -340,13 +355,14 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     @tool(WRITE, title="Resolve a conflict", description=(
         "Resolve an open conflict: resolution 'ours' writes the text that could not be merged, 'theirs' keeps "
-        "what was on disk, 'content' writes the text you give in content (e.g. the merge with the markers "
+        "what was on disk, 'merged' writes the stored proposal of an 'overwritten' conflict (when it merged "
+        "cleanly: both changes), 'content' writes the text you give in content (e.g. the merge with the markers "
         "resolved by you). This is itself a versioned write: if the file moved on again, it is merged, or "
         "conflicts again and the answer carries the new conflict_id."))
     def resolve_conflict(
         conflict_id: Annotated[str, Field(min_length=1, max_length=100, description="From a conflict answer or "
                                           "list_conflicts.")],
-        resolution: Annotated[Literal["ours", "theirs", "content"], Field(description="Which text wins.")],
+        resolution: Annotated[Literal["ours", "theirs", "merged", "content"], Field(description="Which text wins.")],
         content: Annotated[str | None, Field(max_length=16 * 1024 * 1024, description=(
             "The resolved text; required with resolution 'content'."))] = None,
     ) -> Annotated[CallToolResult, ResolveConflictResult]:
@@ -356,8 +372,8 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         return _answer(ResolveConflictResult(status=r.status, version=r.version, conflict_id=r.conflict_id))
 
     @tool(READ_ONLY, title="File history", description=(
-        "The versions of a file written through devreliab, newest first: version, the version before, which "
-        "client, when and how (write, edit, restore, resolve). Any listed version can be brought back with "
+        "The versions of a file, newest first: version, the version before, which client, when and how (write, "
+        "edit, restore, resolve; 'outside' for a change no devreliab client made, kept by the local history). Any listed version can be brought back with "
         "restore_version."))
     def file_history(
         path: FilePath,
@@ -456,6 +472,34 @@ def _open_conflicts(state: ServerState) -> tuple[int | None, str | None]:
         return None, f"state store unusable: {type(exc).__name__}: {exc}"
 
 
+HISTORY_BEHIND_S = 5.0  # a change waiting longer than this to be recorded makes history "behind"
+
+
+def history_behind(state: ServerState) -> str | None:
+    """Why the local history is behind (changes queued too long, or nobody holding the lease), or None."""
+    import time
+
+    from devreliab.vfs._lease import read_lease
+
+    ws = state.ws
+    if not ws.config.raw.get("history", {}).get("enabled", True):
+        return None
+    try:
+        row = read_lease(ws.store)
+    except Exception:  # the store's own problem is reported already
+        return None
+    now = time.time()
+    if row is None:
+        return None
+    if row.expires < now - 2.0:
+        return (f"history behind: no process has watched the workspace for {now - row.beat:.0f} s (the last, pid "
+                f"{row.pid}, stopped); changes are rescanned when a server takes over")
+    if row.backlog and row.oldest is not None and now - row.oldest > HISTORY_BEHIND_S:
+        return (f"history behind: {row.backlog} changed file(s) wait to be recorded, the oldest for "
+                f"{now - row.oldest:.0f} s")
+    return None
+
+
 def health_of(state: ServerState) -> HealthResult:
     """The monitor's judgement of the whole workspace, with this process's view of the state store first."""
     import time
@@ -463,15 +507,23 @@ def health_of(state: ServerState) -> HealthResult:
     conflicts, problem = _open_conflicts(state)
     reasons: list[str] = [problem] if problem else []
     details: list[HealthReasonOut] = []
+    behind = history_behind(state)
+    if behind:
+        reasons.append(behind)
+        details.append(HealthReasonOut(status="degraded", reason=behind, metric="history", action=(
+            "a burst (a branch switch, a formatter) catches up by itself; if it stays behind, check the CPU and disk "
+            "of the process named in the lease (.devreliab/state.db, table vfs_watch_lease)")))
     monitor = state.monitor
     if monitor is None:
         recent = [t for t in state.stats.recent_crashes if time.monotonic() - t < 300]
         if recent:
             reasons.append(f"{len(recent)} tool call(s) crashed in the last 5 minutes (see the server's log)")
         return HealthResult(status="degraded" if reasons else "ok", reasons=reasons, open_conflicts=conflicts,
-                            state_store="unusable" if problem else "ok")
+                            state_store="unusable" if problem else "ok", details=details or None)
     health = monitor.health()
     status = health.status
+    if behind and status == "ok":
+        status = "degraded"
     if problem:
         details.append(HealthReasonOut(status="degraded", reason=problem, metric="store", action=(
             "check free disk space and the permissions of .devreliab/; a corrupt store is moved aside and rebuilt "

@@ -9,7 +9,7 @@ from typing import Any, Literal
 WriteStatus = Literal["created", "written", "merged", "conflict"]
 EditStatus = Literal["created", "written", "merged", "conflict", "dry_run"]
 EntryType = Literal["file", "dir", "symlink", "other"]
-Resolution = Literal["ours", "theirs", "content"]
+Resolution = Literal["ours", "theirs", "merged", "content"]
 
 
 class _Result:
@@ -115,6 +115,8 @@ class ConflictSummary(_Result):
     client: str
     created: float
     status: str  # open, resolved, superseded
+    kind: str = "write"  # write: two writes overlapped; overwritten: an outside write dropped accepted work
+    proposal_clean: bool = False  # ``merged`` holds a clean merge that resolution "merged" applies
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ class HistoryEntry(_Result):
     before: str | None
     client: str
     time: float
-    action: str  # write, edit, restore, resolve
+    action: str  # write, edit, restore, resolve, hook-write; outside: a write no devreliab client made
 
 
 @dataclass(frozen=True)
