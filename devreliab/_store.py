@@ -104,6 +104,11 @@ SCHEMA: Final[tuple[str, ...]] = (
         ino INTEGER NOT NULL,
         version TEXT NOT NULL
     )""",
+    # when the workspace's history began (key 'started'): files older than that and never seen are the baseline
+    """CREATE TABLE IF NOT EXISTS vfs_watch_meta (
+        key TEXT PRIMARY KEY,
+        value REAL NOT NULL
+    )""",
     """CREATE TABLE IF NOT EXISTS vfs_conflict_kinds (
         id TEXT PRIMARY KEY,
         kind TEXT NOT NULL,

@@ -129,7 +129,8 @@ class HistoryEntryOut(_Out):
     before: str | None = None
     client: str
     time: float
-    action: str = Field(description="write, edit, restore, resolve, hook-write; outside: a write no devreliab client made")
+    action: str = Field(description=(
+        "write, edit, restore, resolve, hook-write; outside: a write no devreliab client made"))
 
 
 class FileHistoryResult(_Out):

@@ -29,6 +29,7 @@ from devreliab.vfs import Workspace
 
 from . import _tools
 from ._errors import message
+from ._health import health_of
 from ._notify import CONFLICT_PREFIX, CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
 from ._roots import Roots
 from ._state import ServerState, ToolCallHook, tool_call_middleware
@@ -153,7 +154,7 @@ def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
                      description="The workspace's health: status ok/degraded/failing, reasons with a recommended "
                      "action each, what is unusual now, forecasts, open conflicts.")
     def health() -> str:
-        return _tools.health_of(state).model_dump_json(exclude_none=True)
+        return health_of(state).model_dump_json(exclude_none=True)
 
     @server.resource(FILE_PREFIX + "{+path}", name="file", mime_type="text/plain",
                      description="A text file of the workspace (PATH relative to the root). Subscribe to it to be "

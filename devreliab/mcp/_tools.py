@@ -28,6 +28,7 @@ from devreliab.vfs import ReadError, Workspace
 
 from . import _guidance as g
 from ._errors import refusals_as_tool_errors
+from ._health import _open_conflicts, health_of
 from ._models import (
     AnalyzeFileResult,
     AnalyzeProjectResult,
@@ -37,7 +38,6 @@ from ._models import (
     EditFileResult,
     FileHistoryResult,
     FileInfoResult,
-    HealthReasonOut,
     HealthResult,
     HistoryEntryOut,
     HotspotOut,
@@ -54,7 +54,6 @@ from ._models import (
     SearchMatchOut,
     SearchResultOut,
     ToolMetric,
-    UnusualOut,
     WriteFileResult,
 )
 from ._state import ServerState
@@ -373,8 +372,8 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     @tool(READ_ONLY, title="File history", description=(
         "The versions of a file, newest first: version, the version before, which client, when and how (write, "
-        "edit, restore, resolve; 'outside' for a change no devreliab client made, kept by the local history). Any listed version can be brought back with "
-        "restore_version."))
+        "edit, restore, resolve; 'outside' for a change no devreliab client made, kept by the local history). Any "
+        "listed version can be brought back with restore_version."))
     def file_history(
         path: FilePath,
         limit: Annotated[int, Field(ge=1, le=200, description="Most recent versions to return.")] = 20,
@@ -463,82 +462,6 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         "latest sample (with anomaly flags) and anomaly rates per metric."))
     def metrics() -> Annotated[CallToolResult, MetricsResult]:
         return _answer(metrics_of(state))
-
-
-def _open_conflicts(state: ServerState) -> tuple[int | None, str | None]:
-    try:
-        return len(state.ws.list_conflicts().conflicts), None
-    except Exception as exc:
-        return None, f"state store unusable: {type(exc).__name__}: {exc}"
-
-
-HISTORY_BEHIND_S = 5.0  # a change waiting longer than this to be recorded makes history "behind"
-
-
-def history_behind(state: ServerState) -> str | None:
-    """Why the local history is behind (changes queued too long, or nobody holding the lease), or None."""
-    import time
-
-    from devreliab.vfs._lease import read_lease
-
-    ws = state.ws
-    if not ws.config.raw.get("history", {}).get("enabled", True):
-        return None
-    try:
-        row = read_lease(ws.store)
-    except Exception:  # the store's own problem is reported already
-        return None
-    now = time.time()
-    if row is None:
-        return None
-    if row.expires < now - 2.0:
-        return (f"history behind: no process has watched the workspace for {now - row.beat:.0f} s (the last, pid "
-                f"{row.pid}, stopped); changes are rescanned when a server takes over")
-    if row.backlog and row.oldest is not None and now - row.oldest > HISTORY_BEHIND_S:
-        return (f"history behind: {row.backlog} changed file(s) wait to be recorded, the oldest for "
-                f"{now - row.oldest:.0f} s")
-    return None
-
-
-def health_of(state: ServerState) -> HealthResult:
-    """The monitor's judgement of the whole workspace, with this process's view of the state store first."""
-    import time
-
-    conflicts, problem = _open_conflicts(state)
-    reasons: list[str] = [problem] if problem else []
-    details: list[HealthReasonOut] = []
-    behind = history_behind(state)
-    if behind:
-        reasons.append(behind)
-        details.append(HealthReasonOut(status="degraded", reason=behind, metric="history", action=(
-            "a burst (a branch switch, a formatter) catches up by itself; if it stays behind, check the CPU and disk "
-            "of the process named in the lease (.devreliab/state.db, table vfs_watch_lease)")))
-    monitor = state.monitor
-    if monitor is None:
-        recent = [t for t in state.stats.recent_crashes if time.monotonic() - t < 300]
-        if recent:
-            reasons.append(f"{len(recent)} tool call(s) crashed in the last 5 minutes (see the server's log)")
-        return HealthResult(status="degraded" if reasons else "ok", reasons=reasons, open_conflicts=conflicts,
-                            state_store="unusable" if problem else "ok", details=details or None)
-    health = monitor.health()
-    status = health.status
-    if behind and status == "ok":
-        status = "degraded"
-    if problem:
-        details.append(HealthReasonOut(status="degraded", reason=problem, metric="store", action=(
-            "check free disk space and the permissions of .devreliab/; a corrupt store is moved aside and rebuilt "
-            "when a server next opens it")))
-        status = "failing" if status == "failing" else "degraded"
-    for r in health.reasons:
-        if r.status != "ok":
-            reasons.append(r.reason)
-            details.append(HealthReasonOut(status=r.status, reason=r.reason, action=r.action, metric=r.metric))
-    unusual = [UnusualOut(metric=u.metric, process=u.process, value=u.value, score=u.score,
-                          anomaly_rate=u.anomaly_rate, since=u.since) for u in health.unusual]
-    store_ok = not problem and health.state_store == "ok"
-    return HealthResult(status=status, reasons=reasons, open_conflicts=conflicts,
-                        state_store="ok" if store_ok else "unusable", details=details or None,
-                        unusual=unusual or None, forecasts=health.forecasts or None, notes=health.notes or None)
 
 
 def metrics_of(state: ServerState) -> MetricsResult:

@@ -86,6 +86,8 @@ class Lease:
                 "pid = excluded.pid, host = excluded.host, expires = excluded.expires, beat = excluded.beat, "
                 "backlog = excluded.backlog, oldest = excluded.oldest",
                 (LEASE_NAME, self.owner, self.pid, self.host, now + self.ttl_s, now, backlog, oldest))
+            # the first lease ever taken is when the workspace's history began (files older are its baseline)
+            conn.execute("INSERT OR IGNORE INTO vfs_watch_meta(key, value) VALUES ('started', ?)", (now,))
         return True
 
     def release(self) -> None:

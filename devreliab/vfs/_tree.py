@@ -56,27 +56,33 @@ class Tree:
             return False
         parts = rel.split("/")
         rules: list[Rule] = []
-        for depth in range(len(parts)):
+        for depth in range(len(parts)):  # each directory on the way down, then the file, against the rules so far
             rules = rules + self._dir_rules("/".join(parts[:depth]))
             if ignored(rules, "/".join(parts[: depth + 1]), depth + 1 < len(parts)):
                 return False
         return True
 
+    def _rules_of(self, rel_dir: str) -> list[Rule]:
+        """The rules that apply inside ``rel_dir``: those of the root and of every directory down to it."""
+        parts = rel_dir.split("/") if rel_dir else []
+        rules: list[Rule] = []
+        for depth in range(len(parts) + 1):
+            rules = rules + self._dir_rules("/".join(parts[:depth]))
+        return rules
+
     def walk(self, top: str = "") -> Iterator[tuple[str, os.stat_result]]:
-        """Every kept regular file under ``top`` (relative, "" for the root) with its ``lstat``."""
+        """Every kept regular file under ``top`` (relative, "" for the root) with its ``lstat``; a depth-first
+        walk that prunes excluded and ignored directories and never follows a symlink."""
         if top and not self.kept(top):
             return
-        parents = top.split("/")[:-1] if top else []
-        rules: list[Rule] = []
-        for depth in range(len(parents) + 1):
-            rules = rules + self._dir_rules("/".join(parents[:depth]))
-        stack = [(top, rules + (self._dir_rules(top) if top else []))]
+        stack = [(top, self._rules_of(top))]
         while stack:
             rel_dir, dir_rules = stack.pop()
             yield from self._entries(rel_dir, dir_rules, stack)
 
     def _entries(self, rel_dir: str, rules: list[Rule],
                  stack: list[tuple[str, list[Rule]]]) -> Iterator[tuple[str, os.stat_result]]:
+        """The kept files directly in ``rel_dir``; its kept subdirectories go onto ``stack``."""
         try:
             with os.scandir(os.path.join(self.root, rel_dir)) as it:
                 items = list(it)
@@ -84,13 +90,22 @@ class Tree:
             return
         for item in items:
             rel = f"{rel_dir}/{item.name}" if rel_dir else item.name
-            if self.policy.entry(item.name, rel):
-                continue
-            try:
-                st = item.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if stat.S_ISDIR(st.st_mode) and not ignored(rules, rel, True):
+            kind, st = self._kind(item, rel, rules)
+            if kind == "dir":
                 stack.append((rel, rules + self._dir_rules(rel)))
-            elif stat.S_ISREG(st.st_mode) and not ignored(rules, rel, False):
+            elif kind == "file" and st is not None:
                 yield rel, st
+
+    def _kind(self, item: os.DirEntry[str], rel: str, rules: list[Rule]) -> tuple[str, os.stat_result | None]:
+        """("dir" | "file", its lstat) for a kept directory or regular file; ("", None) for anything left out."""
+        if self.policy.entry(item.name, rel):
+            return "", None
+        try:
+            st = item.stat(follow_symlinks=False)
+        except OSError:
+            return "", None
+        if stat.S_ISDIR(st.st_mode):
+            return ("", None) if ignored(rules, rel, True) else ("dir", st)
+        if stat.S_ISREG(st.st_mode) and not ignored(rules, rel, False):
+            return "file", st
+        return "", None

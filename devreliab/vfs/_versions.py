@@ -8,6 +8,7 @@ Every call survives a store that turns out corrupt: it is rebuilt (with a warnin
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import sqlite3
 import threading
@@ -15,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .._errors import StateStoreError
 from .._store import StateStore
@@ -316,25 +317,6 @@ class VersionStore:
             (conflict_id, path, base, theirs[0], ours[0], merged, client, now),
         )
 
-    # -- notices: one line for the next answer to a client --------------------------------------------------
-    def take_notices(self, client: str) -> list[str]:
-        """The undelivered notices for ``client``, marked delivered (oldest first). A read-only look first, so
-        the common case (nothing to say) takes no write lock."""
-        found = self._run(lambda conn: conn.execute(
-            "SELECT 1 FROM vfs_notices WHERE client = ? AND delivered IS NULL LIMIT 1", (client,)).fetchone(),
-            write=False)
-        if found is None:
-            return []
-
-        def go(conn: sqlite3.Connection) -> list[str]:
-            rows = conn.execute("SELECT id, text FROM vfs_notices WHERE client = ? AND delivered IS NULL ORDER BY id",
-                                (client,)).fetchall()
-            conn.execute("UPDATE vfs_notices SET delivered = ? WHERE client = ? AND delivered IS NULL",
-                         (time.time(), client))
-            return [str(r[1]) for r in rows]
-
-        return self._run(go)
-
     def conflicts(self, *, include_resolved: bool = False) -> list[ConflictRow]:
         where = "" if include_resolved else "WHERE c.status = 'open'"
         rows = self._run(
@@ -356,6 +338,6 @@ class VersionStore:
             (status, version, conflict_id)))
 
 
-def _conflict_row(row: tuple[object, ...]) -> ConflictRow:
-    *head, kind, clean = row
-    return ConflictRow(*head, kind=str(kind), clean=bool(clean))  # type: ignore[arg-type]
+def _conflict_row(row: tuple[Any, ...]) -> ConflictRow:
+    """A row of ``_CONFLICT_SELECT``: the conflict's columns, then its kind and whether its proposal is clean."""
+    return dataclasses.replace(ConflictRow(*row[:10]), kind=str(row[10]), clean=bool(row[11]))

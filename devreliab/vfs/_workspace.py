@@ -38,6 +38,7 @@ from .._store import StateStore
 from ._cache import CacheStats, ContentCache, Entry, Signature
 from ._diff import unified_diff as _diff
 from ._edits import Edit, apply_edits, as_edits
+from ._guard import take_notices
 from ._listing import list_directory
 from ._locks import PathLocks
 from ._merge import merge_texts
@@ -698,7 +699,7 @@ class Workspace:
     def take_notices(self) -> list[str]:
         """One-line notices for this client (its accepted work was overwritten), each given once."""
         try:
-            return self._versions.take_notices(self.client_id)
+            return take_notices(self._versions, self.client_id)
         except StateStoreError:
             return []
 

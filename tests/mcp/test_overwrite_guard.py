@@ -132,7 +132,10 @@ def test_the_elected_watcher_killed_is_replaced_and_a_change_made_meanwhile_is_r
         plain_write(root / "meanwhile.txt", "written while the watcher was dead\n")
         wait_for(lambda: lease_pid(root) == other.proc.pid, "the other server taking over", TAKEOVER_S)
         assert time.monotonic() - killed_at < TAKEOVER_S + 1
-        wait_for(lambda: outside_rows(root, "meanwhile.txt"), "recording the change made meanwhile")
+        try:
+            wait_for(lambda: outside_rows(root, "meanwhile.txt"), "recording the change made meanwhile")
+        except AssertionError:
+            raise AssertionError(other.stderr) from None
         assert other.call_tool("health")["structuredContent"]["status"] in ("ok", "degraded")
     finally:
         first.kill()

@@ -1,0 +1,184 @@
+"""The local history's batch step: read changed files under their path locks and journal the new contents.
+
+A file is read under its path lock, taken without waiting (``PathLocks.try_hold``): a writer holding it is never
+made to wait, and the path is looked at again after that write. The whole batch is recorded in one transaction.
+For each file, the version the journal names as its newest (else the one the watcher last saw) is what the file
+was known to hold: an equal content was written through devreliab, or did not change; any other is stored as a
+version and journalled with client ``outside``, together with the client writes it replaced (``chain``), which
+the overwrite guard (``_guard``) then checks.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from .._errors import WorkspaceError
+from ._text import decode, is_binary, version_of
+
+if TYPE_CHECKING:
+    from ._queue import ChangeQueue
+    from ._workspace import Workspace
+
+OUTSIDE: Final = "outside"  # the journal's client (and action) for a write no devreliab client made
+CHAIN_MAX: Final = 20  # client writes since the last outside one that an outside write is checked against
+
+Sig = tuple[int, int, int, int]
+
+
+def signature(st: os.stat_result) -> Sig:
+    """What says a file may have changed: size, mtime, ctime and inode."""
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A text file as the recorder read it (``baseline``: from the first scan of a never-watched workspace)."""
+
+    rel: str
+    sig: Sig
+    data: bytes
+    version: str
+    baseline: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    """One client write of the journal: the change ``before → after``."""
+
+    before: str | None
+    after: str
+    client: str
+
+
+@dataclass(frozen=True)
+class Outside:
+    """An outside version just journalled, and the client writes (newest first) it replaced."""
+
+    rel: str
+    version: str
+    data: bytes
+    chain: tuple[Row, ...]
+
+
+class Recorder:
+    """Reads and records batches of changed paths of ``ws``."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.root = str(ws.root)
+
+    def batch(self, rels: list[str], queue: ChangeQueue) -> list[Outside]:
+        """Take ``rels`` off ``queue``, read each under its path lock and record them all in one transaction; the
+        outside versions journalled. A path a writer holds is left queued (that write journals itself)."""
+        fds: list[int] = []
+        seen: list[Seen] = []
+        gone: list[str] = []
+        try:
+            for rel in rels:
+                fd = self.ws._locks.try_hold(rel)
+                if fd is None:
+                    queue.add(rel)  # due again after the debounce
+                    continue
+                fds.append(fd)
+                found = self.read(rel, queue.take(rel))
+                if found is None:
+                    gone.append(rel)
+                elif isinstance(found, Seen):
+                    seen.append(found)
+            return self.record(seen, gone) if seen or gone else []
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def read(self, rel: str, baseline: bool) -> Seen | bool | None:
+        """The file as it is now; None when it is gone (or no longer a regular file); False when history does not
+        keep it (binary, undecodable, too large, or reached through a link to outside)."""
+        path = os.path.join(self.root, rel)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > self.ws._max_file:
+                return False
+            data = _read_all(fd, st.st_size)
+        finally:
+            os.close(fd)
+        if is_binary(data) or not _decodes(data, rel) or not os.path.realpath(path).startswith(self.root + os.sep):
+            return False
+        return Seen(rel, signature(st), data, version_of(data), baseline)
+
+    def record(self, seen: list[Seen], gone: list[str]) -> list[Outside]:
+        """Record a batch in one transaction; the outside versions that replaced client writes."""
+        now = time.time()
+        outside: list[Outside] = []
+        with self.ws.store.transaction() as conn:
+            conn.executemany("DELETE FROM vfs_watch_files WHERE path = ?", [(g,) for g in gone])
+            for s in seen:
+                found = _record_one(conn, s, now)
+                if found is not None:
+                    outside.append(found)
+        return outside
+
+
+def _record_one(conn: sqlite3.Connection, s: Seen, now: float) -> Outside | None:
+    """Remember what ``s`` looks like; journal it as ``outside`` unless the path was known to hold it already."""
+    row = conn.execute("SELECT version FROM vfs_watch_files WHERE path = ?", (s.rel,)).fetchone()
+    last = conn.execute("SELECT after FROM vfs_journal WHERE path = ? ORDER BY id DESC LIMIT 1", (s.rel,)).fetchone()
+    conn.execute("INSERT INTO vfs_watch_files(path, size, mtime_ns, ctime_ns, ino, version) VALUES (?, ?, ?, ?, "
+                 "?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+                 "ctime_ns = excluded.ctime_ns, ino = excluded.ino, version = excluded.version",
+                 (s.rel, *s.sig, s.version))
+    # what the path was known to hold: the journal's newest version, else what the watcher saw last
+    known = last[0] if last is not None else (row[0] if row is not None else None)
+    if known == s.version:
+        return None  # written through devreliab (journalled already), or unchanged
+    conn.execute("INSERT INTO vfs_blobs(version, data, size, used) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT(version) DO UPDATE SET used = excluded.used", (s.version, s.data, len(s.data), now))
+    if known is None and s.baseline:
+        return None  # the first look at a never-watched workspace: keep the version, journal nothing
+    chain = _chain(conn, s.rel, s.version)
+    conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) VALUES (?, ?, ?, ?, ?, ?)",
+                 (s.rel, known, s.version, OUTSIDE, now, OUTSIDE))
+    return Outside(s.rel, s.version, s.data, chain)
+
+
+def _chain(conn: sqlite3.Connection, rel: str, version: str) -> tuple[Row, ...]:
+    """The client writes the outside ``version`` replaced (since the last outside write), newest first; none
+    when ``version`` is a version the path had before (a revert: git checkout, stash, an undo)."""
+    if conn.execute("SELECT 1 FROM vfs_journal WHERE path = ? AND (after = ? OR before = ?) LIMIT 1",
+                    (rel, version, version)).fetchone() is not None:
+        return ()
+    rows = conn.execute("SELECT before, after, client FROM vfs_journal WHERE path = ? ORDER BY id DESC LIMIT ?",
+                        (rel, CHAIN_MAX)).fetchall()
+    chain: list[Row] = []
+    for before, after, client in rows:
+        if client == OUTSIDE:
+            break
+        chain.append(Row(before, after, client))
+    return tuple(chain)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """Everything in ``fd`` (which may have grown since its ``fstat`` said ``size``)."""
+    chunks: list[bytes] = []
+    while True:
+        chunk = os.read(fd, max(size, 1 << 16))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _decodes(data: bytes, rel: str) -> bool:
+    """Is ``data`` text devreliab can decode (and so merge)?"""
+    try:
+        decode(data, rel)
+    except WorkspaceError:
+        return False
+    return True
