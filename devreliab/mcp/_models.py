@@ -130,7 +130,8 @@ class HistoryEntryOut(_Out):
     client: str
     time: float
     action: str = Field(description=(
-        "write, edit, restore, resolve, hook-write; outside: a write no devreliab client made"))
+        "write, edit, restore, resolve, hook-write; for client 'outside' (a write no devreliab client made): outside, "
+        "revert, git-kept or overwrote"))
 
 
 class FileHistoryResult(_Out):

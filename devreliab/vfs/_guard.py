@@ -14,7 +14,6 @@ import hashlib
 import logging
 import os
 import shutil
-import sqlite3
 import subprocess  # nosec B404 - runs git only (resolved with shutil.which), fixed arguments, no shell
 import time
 import uuid
@@ -23,7 +22,8 @@ from typing import TYPE_CHECKING, Final
 from .._errors import WorkspaceError
 from ._clobber import dropped
 from ._merge import merge_texts
-from ._recorder import Outside, Row
+from ._notices import notice
+from ._recorder import GIT_KEPT, OUTSIDE, OVERWROTE, Outside, Row
 from ._text import decode
 from ._versions import VersionStore
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from ._workspace import Workspace
 
 KIND_OVERWRITTEN: Final = "overwritten"
+HOOK_WINDOW_S: Final = 60.0  # a hook session that read or wrote a path this recently may be writing it now
+HOOK_GRACE_S: Final = 3.0  # how long an outside write of such a path waits for that session's after-hook
 log = logging.getLogger("devreliab.vfs")
 
 
@@ -42,6 +44,27 @@ class OverwriteGuard:
         self.versions: VersionStore = ws._versions
         self.root = str(ws.root)
         self.flagged = 0  # overwritten conflicts raised by this process
+        self._deferred: list[tuple[float, Outside]] = []  # (when, outside write) waiting for a hook's after-step
+
+    def submit(self, item: Outside) -> None:
+        """Check ``item`` now, or after ``HOOK_GRACE_S`` when an agent's hooks are at work on that file."""
+        if item.chain and self.hook_active(item.rel):
+            self._deferred.append((time.monotonic() + HOOK_GRACE_S, item))
+        else:
+            self.check(item)
+
+    def deferred_due_s(self) -> float:
+        """Seconds until the next deferred check is due (infinity when none waits)."""
+        return min((at for at, _ in self._deferred), default=float("inf")) - time.monotonic()
+
+    def check_deferred(self) -> None:
+        """Check the outside writes that waited for a hook's after-step, unless a hook claimed them since."""
+        now = time.monotonic()
+        due = [item for at, item in self._deferred if at <= now]
+        self._deferred = [(at, item) for at, item in self._deferred if at > now]
+        for item in due:
+            if self.still_outside(item):
+                self.check(item)
 
     def _text(self, version: str | None, rel: str) -> str | None:
         """The text of ``version`` ("" for no version: a file created); None when it is not stored or not text."""
@@ -64,6 +87,24 @@ class OverwriteGuard:
                 out.append(row)
         return out
 
+    def hook_active(self, rel: str) -> bool:
+        """Has an agent session touched ``rel`` through its hooks lately? Its tool writes the file itself and its
+        after-hook journals (and repairs) that write a moment later, so the check waits for it."""
+        row = self.ws.store.conn.execute("SELECT 1 FROM hook_session_reads WHERE path = ? AND at > ? LIMIT 1",
+                                         (rel, time.time() - HOOK_WINDOW_S)).fetchone()
+        return row is not None
+
+    def _mark(self, item: Outside, action: str) -> None:
+        """Say in ``item``'s journal row how it was judged (a later outside write's chain stops there)."""
+        with self.ws.store.transaction() as conn:
+            conn.execute("UPDATE vfs_journal SET action = ? WHERE id = ? AND client = ?", (action, item.row_id,
+                                                                                           OUTSIDE))
+
+    def still_outside(self, item: Outside) -> bool:
+        """Is ``item``'s journal row still an outside write (no hook claimed it as its session's)?"""
+        row = self.ws.store.conn.execute("SELECT client FROM vfs_journal WHERE id = ?", (item.row_id,)).fetchone()
+        return row is not None and row[0] == OUTSIDE
+
     def check(self, item: Outside) -> str | None:
         """Flag ``item`` when it dropped accepted work; the new conflict's id."""
         if not item.chain:
@@ -74,7 +115,10 @@ class OverwriteGuard:
             return None
         lost = self._dropped_by(item, theirs)
         newest, oldest = item.chain[0], item.chain[-1]
-        if not lost or git_keeps(self.root, self.versions.get_blob(newest.after)):
+        if not lost:
+            return None
+        if git_keeps(self.root, self.versions.get_blob(newest.after)):
+            self._mark(item, GIT_KEPT)
             return None
         base, ours = self._text(oldest.before, item.rel), self._text(newest.after, item.rel)
         if base is None or ours is None:
@@ -89,6 +133,8 @@ class OverwriteGuard:
         text = notice(item.rel, item.version, conflict_id, clean)
         now = time.time()
         with self.ws.store.transaction() as conn:
+            conn.execute("UPDATE vfs_journal SET action = ? WHERE id = ? AND client = ?", (OVERWROTE, item.row_id,
+                                                                                           OUTSIDE))
             VersionStore.insert_conflict(conn, conflict_id, item.rel, base, (item.version, item.data), (ours, None),
                                          merged, clients[0])
             conn.execute("INSERT INTO vfs_conflict_kinds(id, kind, clean, clients) VALUES (?, ?, ?, ?)",
@@ -99,33 +145,6 @@ class OverwriteGuard:
         log.warning("history: %s overwrote accepted work of %s (conflict %s)", item.rel, ", ".join(clients),
                     conflict_id)
         return conflict_id
-
-
-def take_notices(versions: VersionStore, client: str) -> list[str]:
-    """The undelivered notices for ``client``, marked delivered (oldest first). A read-only look first, so the
-    common case (nothing to say) takes no write lock: this runs before every MCP answer."""
-    found = versions._run(lambda conn: conn.execute(
-        "SELECT 1 FROM vfs_notices WHERE client = ? AND delivered IS NULL LIMIT 1", (client,)).fetchone(), write=False)
-    if found is None:
-        return []
-
-    def go(conn: sqlite3.Connection) -> list[str]:
-        rows = conn.execute("SELECT id, text FROM vfs_notices WHERE client = ? AND delivered IS NULL ORDER BY id",
-                            (client,)).fetchall()
-        conn.execute("UPDATE vfs_notices SET delivered = ? WHERE client = ? AND delivered IS NULL",
-                     (time.time(), client))
-        return [str(r[1]) for r in rows]
-
-    return versions._run(go)
-
-
-def notice(rel: str, version: str, conflict_id: str, clean: bool) -> str:
-    """The one line the client whose work was dropped gets with its next answer."""
-    short = version.removeprefix("sha256:")[:12]
-    proposal = (f"resolve_conflict('{conflict_id}', 'merged') writes the merge of both" if clean else
-                f"the two overlap: resolve_conflict('{conflict_id}', 'content', ...) with your merge")
-    return (f"devreliab: your change to {rel} was overwritten by a write outside devreliab (now {short}); "
-            f"conflict {conflict_id} keeps base, yours and theirs — {proposal}.")
 
 
 def git_keeps(root: str, data: bytes | None) -> bool:

@@ -109,10 +109,13 @@ class HistoryKeeper:
             due = self.queue.due(BATCH)
             if due:
                 self.process(due)
+            self.guard.check_deferred()
 
     def _next_wait(self) -> float:
         """Until the lease is due for renewal or a queued path is due, whichever comes first."""
-        return max(self.queue.wait_s(max(0.0, self._renew_at - time.monotonic())), 0.005)
+        now = time.monotonic()
+        longest = min(self._renew_at - now, self.guard.deferred_due_s())
+        return max(self.queue.wait_s(max(0.0, longest)), 0.005)
 
     def _begin(self) -> None:
         """Holder now: watch first, then rescan (a change in between is seen by both, and recorded once)."""
@@ -172,4 +175,4 @@ class HistoryKeeper:
         outside = self.recorder.batch(rels, self.queue)
         self.recorded += len(outside)
         for item in outside:
-            self.guard.check(item)
+            self.guard.submit(item)

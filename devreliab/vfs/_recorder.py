@@ -25,7 +25,13 @@ if TYPE_CHECKING:
     from ._workspace import Workspace
 
 OUTSIDE: Final = "outside"  # the journal's client (and action) for a write no devreliab client made
-CHAIN_MAX: Final = 20  # client writes since the last outside one that an outside write is checked against
+CHAIN_MAX: Final = 20  # the newest journal rows of a path an outside write is checked against
+CHAIN_WINDOW_S: Final = 300.0  # ... of which only the client writes this recent
+# the actions of outside rows: a change (that dropped nothing, or not yet checked), a revert to an earlier version,
+# a replacement of accepted work that git keeps, and a write that dropped accepted work (an overwritten conflict)
+REVERT: Final = "revert"
+GIT_KEPT: Final = "git-kept"
+OVERWROTE: Final = "overwrote"
 
 Sig = tuple[int, int, int, int]
 
@@ -63,6 +69,7 @@ class Outside:
     version: str
     data: bytes
     chain: tuple[Row, ...]
+    row_id: int = 0  # its journal row (a hook's after-step may claim it: then it is that session's write)
 
 
 class Recorder:
@@ -143,26 +150,32 @@ def _record_one(conn: sqlite3.Connection, s: Seen, now: float) -> Outside | None
                  "ON CONFLICT(version) DO UPDATE SET used = excluded.used", (s.version, s.data, len(s.data), now))
     if known is None and s.baseline:
         return None  # the first look at a never-watched workspace: keep the version, journal nothing
-    chain = _chain(conn, s.rel, s.version)
-    conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) VALUES (?, ?, ?, ?, ?, ?)",
-                 (s.rel, known, s.version, OUTSIDE, now, OUTSIDE))
-    return Outside(s.rel, s.version, s.data, chain)
+    chain, action = _chain(conn, s.rel, s.version, now)
+    cursor = conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) VALUES (?, ?, ?, ?, ?, "
+                          "?)", (s.rel, known, s.version, OUTSIDE, now, action))
+    return Outside(s.rel, s.version, s.data, chain, int(cursor.lastrowid or 0))
 
 
-def _chain(conn: sqlite3.Connection, rel: str, version: str) -> tuple[Row, ...]:
-    """The client writes the outside ``version`` replaced (since the last outside write), newest first; none
-    when ``version`` is a version the path had before (a revert: git checkout, stash, an undo)."""
+def _chain(conn: sqlite3.Connection, rel: str, version: str, now: float) -> tuple[tuple[Row, ...], str]:
+    """The client writes the outside ``version`` replaced, newest first, and the action its journal row gets.
+
+    ``revert`` (and no chain) when ``version`` is a version the path had before: an undo, git checkout or stash.
+    Otherwise the chain holds the client writes of the last ``CHAIN_WINDOW_S`` among the path's newest
+    ``CHAIN_MAX`` journal rows, reaching back past outside writes that dropped nothing (a formatter, an editor
+    that reloaded), and stopping at one that was judged already: a revert, a write git keeps, a flagged one.
+    """
     if conn.execute("SELECT 1 FROM vfs_journal WHERE path = ? AND (after = ? OR before = ?) LIMIT 1",
                     (rel, version, version)).fetchone() is not None:
-        return ()
-    rows = conn.execute("SELECT before, after, client FROM vfs_journal WHERE path = ? ORDER BY id DESC LIMIT ?",
-                        (rel, CHAIN_MAX)).fetchall()
+        return (), REVERT
+    rows = conn.execute("SELECT before, after, client, time, action FROM vfs_journal WHERE path = ? "
+                        "ORDER BY id DESC LIMIT ?", (rel, CHAIN_MAX)).fetchall()
     chain: list[Row] = []
-    for before, after, client in rows:
-        if client == OUTSIDE:
+    for before, after, client, when, action in rows:
+        if (client == OUTSIDE and action != OUTSIDE) or when < now - CHAIN_WINDOW_S:
             break
-        chain.append(Row(before, after, client))
-    return tuple(chain)
+        if client != OUTSIDE:
+            chain.append(Row(before, after, client))
+    return tuple(chain), OUTSIDE
 
 
 def _read_all(fd: int, size: int) -> bytes:

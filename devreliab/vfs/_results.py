@@ -146,7 +146,7 @@ class HistoryEntry(_Result):
     before: str | None
     client: str
     time: float
-    action: str  # write, edit, restore, resolve, hook-write; outside: a write no devreliab client made
+    action: str  # write, edit, restore, resolve, hook-write; client "outside": outside, revert, git-kept, overwrote
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,10 @@ from .._store import StateStore
 from ._cache import CacheStats, ContentCache, Entry, Signature
 from ._diff import unified_diff as _diff
 from ._edits import Edit, apply_edits, as_edits
-from ._guard import take_notices
 from ._listing import list_directory
 from ._locks import PathLocks
 from ._merge import merge_texts
+from ._notices import take_notices
 from ._paths import ResolvedPath, Sandbox, atomic_write, ensure_regular_target, read_fd
 from ._results import (
     ChangeEvent,

@@ -211,3 +211,37 @@ def test_a_change_made_while_nobody_watched_is_recorded_by_the_next_holder(root:
         wait_for(lambda: version_of_text("changed while nobody watched\n") in outside_versions(ws, "a.txt"),
                  "the rescan recording a.txt")
         wait_for(lambda: outside_versions(ws, "b.txt"), "the rescan recording b.txt")
+
+
+def test_a_stale_copy_written_after_a_harmless_outside_write_is_still_caught_and_only_once(
+        root: Path, ws: Workspace, keeper: HistoryKeeper) -> None:
+    (root / "fmt.py").write_text(BASE)
+    stale = ws.read("fmt.py").content
+    assert stale is not None
+    ws.edit("fmt.py", [{"old_text": "return 1", "new_text": "return 100"}])
+    formatted = (root / "fmt.py").read_text().replace("return 2", "return  2")  # a formatter, built on the edit
+    plain_write(root / "fmt.py", formatted)
+    wait_for(lambda: version_of_text(formatted) in outside_versions(ws, "fmt.py"), "recording the formatter")
+    assert ws.list_conflicts().conflicts == []
+    plain_write(root / "fmt.py", stale.replace("return 3", "return 300"))
+    wait_for(lambda: ws.list_conflicts().conflicts, "an overwritten conflict")
+    again = stale.replace("return 3", "return 301")
+    plain_write(root / "fmt.py", again)
+    wait_for(lambda: version_of_text(again) in outside_versions(ws, "fmt.py"), "recording the next write")
+    assert len(ws.list_conflicts().conflicts) == 1
+    actions = [v.action for v in ws.file_history("fmt.py").versions]
+    assert actions[:3] == ["outside", "overwrote", "outside"]
+
+
+def test_an_edit_after_a_revert_is_not_blamed_for_the_reverted_change(
+        root: Path, ws: Workspace, keeper: HistoryKeeper) -> None:
+    (root / "stash.py").write_text(BASE)
+    ws.read("stash.py")
+    ws.edit("stash.py", [{"old_text": "return 1", "new_text": "return 100"}])
+    plain_write(root / "stash.py", BASE)  # git stash: back to the version before
+    wait_for(lambda: version_of_text(BASE) in outside_versions(ws, "stash.py"), "recording the revert")
+    edited = BASE.replace("return 2", "return 200")  # then someone edits the reverted file
+    plain_write(root / "stash.py", edited)
+    wait_for(lambda: version_of_text(edited) in outside_versions(ws, "stash.py"), "recording the edit")
+    assert ws.list_conflicts().conflicts == []
+    assert [v.action for v in ws.file_history("stash.py").versions][:2] == ["outside", "revert"]
