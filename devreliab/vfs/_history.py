@@ -25,7 +25,7 @@ from ._lease import Lease
 from ._queue import ChangeQueue
 from ._recorder import OUTSIDE, Recorder
 from ._results import ChangeEvent
-from ._scan import stale
+from ._scan import gaps, stale
 from ._tree import Tree
 
 if TYPE_CHECKING:
@@ -57,6 +57,8 @@ class HistoryKeeper:
         self._thread: threading.Thread | None = None
         self._watcher: Watcher | None = None
         self._renew_at = 0.0
+        self._mark = 0  # the journal id up to which outside rows written by others were looked at
+        self._own: set[int] = set()  # outside rows this keeper wrote after the mark
         self.recorded = 0  # outside versions journalled by this process
 
     # -- lifecycle ----------------------------------------------------------------------------------------
@@ -109,6 +111,7 @@ class HistoryKeeper:
             due = self.queue.due(BATCH)
             if due:
                 self.process(due)
+            self._check_gaps()
             self.guard.check_deferred()
 
     def _next_wait(self) -> float:
@@ -124,6 +127,7 @@ class HistoryKeeper:
         watcher = Watcher(self.ws.root, self._on_event)
         watcher.start()
         self._watcher = watcher
+        self._mark = int(self.ws.store.conn.execute("SELECT coalesce(max(id), 0) FROM vfs_journal").fetchone()[0])
         self.rescan()
 
     def _end(self) -> None:
@@ -174,5 +178,17 @@ class HistoryKeeper:
         locks are released before the checks, so merging never holds a writer up."""
         outside = self.recorder.batch(rels, self.queue)
         self.recorded += len(outside)
+        self._own.update(item.row_id for item in outside)
         for item in outside:
+            self.guard.submit(item)
+
+    def _check_gaps(self) -> None:
+        """Check the outside writes devreliab's writers found on disk and journalled before the watcher saw them
+        (an agent writing a file a moment after a script did)."""
+        with self.ws.store.transaction() as conn:
+            top = int(conn.execute("SELECT coalesce(max(id), 0) FROM vfs_journal").fetchone()[0])
+            found = gaps(conn, self._mark, self._own, time.time()) if top > self._mark else []
+        self._mark = top
+        self._own = {i for i in self._own if i > top}
+        for item in found:
             self.guard.submit(item)

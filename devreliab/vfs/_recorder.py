@@ -150,25 +150,27 @@ def _record_one(conn: sqlite3.Connection, s: Seen, now: float) -> Outside | None
                  "ON CONFLICT(version) DO UPDATE SET used = excluded.used", (s.version, s.data, len(s.data), now))
     if known is None and s.baseline:
         return None  # the first look at a never-watched workspace: keep the version, journal nothing
-    chain, action = _chain(conn, s.rel, s.version, now)
+    chain, action = chain_of(conn, s.rel, s.version, now)
     cursor = conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) VALUES (?, ?, ?, ?, ?, "
                           "?)", (s.rel, known, s.version, OUTSIDE, now, action))
     return Outside(s.rel, s.version, s.data, chain, int(cursor.lastrowid or 0))
 
 
-def _chain(conn: sqlite3.Connection, rel: str, version: str, now: float) -> tuple[tuple[Row, ...], str]:
+def chain_of(conn: sqlite3.Connection, rel: str, version: str, now: float,
+           below: int = 1 << 62) -> tuple[tuple[Row, ...], str]:
     """The client writes the outside ``version`` replaced, newest first, and the action its journal row gets.
 
     ``revert`` (and no chain) when ``version`` is a version the path had before: an undo, git checkout or stash.
     Otherwise the chain holds the client writes of the last ``CHAIN_WINDOW_S`` among the path's newest
     ``CHAIN_MAX`` journal rows, reaching back past outside writes that dropped nothing (a formatter, an editor
-    that reloaded), and stopping at one that was judged already: a revert, a write git keeps, a flagged one.
+    that reloaded), and stopping at one that was judged already: a revert, a write git keeps, a flagged one. Only
+    journal rows before ``below`` count (for an outside write found after the fact, see ``gap``).
     """
-    if conn.execute("SELECT 1 FROM vfs_journal WHERE path = ? AND (after = ? OR before = ?) LIMIT 1",
-                    (rel, version, version)).fetchone() is not None:
+    if conn.execute("SELECT 1 FROM vfs_journal WHERE path = ? AND id < ? AND (after = ? OR before = ?) LIMIT 1",
+                    (rel, below, version, version)).fetchone() is not None:
         return (), REVERT
-    rows = conn.execute("SELECT before, after, client, time, action FROM vfs_journal WHERE path = ? "
-                        "ORDER BY id DESC LIMIT ?", (rel, CHAIN_MAX)).fetchall()
+    rows = conn.execute("SELECT before, after, client, time, action FROM vfs_journal WHERE path = ? AND id < ? "
+                        "ORDER BY id DESC LIMIT ?", (rel, below, CHAIN_MAX)).fetchall()
     chain: list[Row] = []
     for before, after, client, when, action in rows:
         if (client == OUTSIDE and action != OUTSIDE) or when < now - CHAIN_WINDOW_S:

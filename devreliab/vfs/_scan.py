@@ -5,14 +5,18 @@ differs now (or that it never saw) is stale and gets queued. Files it saw that a
 never saw whose mtime is older than the moment the workspace's history began (``vfs_watch_meta.started``, set in
 the same transaction as the first lease ever taken) is *baseline*: its version is kept, nothing is journalled.
 Anything newer is a change made while nobody watched, and is journalled like any other.
+
+``gaps`` finds the other kind of change the watcher did not see first: an outside write a devreliab writer found
+on disk inside its critical section and journalled itself, before its own write (``VersionStore.record_write``).
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from typing import TYPE_CHECKING
 
-from ._recorder import signature
+from ._recorder import OUTSIDE, Outside, chain_of, signature
 
 if TYPE_CHECKING:
     from ._tree import Tree
@@ -41,3 +45,21 @@ def stale(ws: Workspace, tree: Tree) -> list[tuple[str, bool]]:
         with ws.store.transaction() as conn:
             conn.executemany("DELETE FROM vfs_watch_files WHERE path = ?", gone)
     return changed
+
+
+def gaps(conn: sqlite3.Connection, after_id: int, own: set[int], now: float) -> list[Outside]:
+    """Outside writes a devreliab write found on disk and journalled itself (it came before the watcher did: see
+    ``VersionStore.record_write``): the ``outside`` rows after journal id ``after_id`` this keeper did not write
+    (``own``), each with its chain, a revert marked as such."""
+    found: list[Outside] = []
+    rows = conn.execute("SELECT id, path, after FROM vfs_journal WHERE id > ? AND client = ? AND action = ? "
+                        "ORDER BY id", (after_id, OUTSIDE, OUTSIDE)).fetchall()
+    for row_id, rel, version in rows:
+        blob = conn.execute("SELECT data FROM vfs_blobs WHERE version = ?", (version,)).fetchone()
+        if row_id in own or blob is None:
+            continue
+        chain, action = chain_of(conn, rel, version, now, below=row_id)
+        if action != OUTSIDE:
+            conn.execute("UPDATE vfs_journal SET action = ? WHERE id = ?", (action, row_id))
+        found.append(Outside(rel, version, bytes(blob[0]), chain, row_id))
+    return found

@@ -263,14 +263,19 @@ class VersionStore:
     # -- journal ------------------------------------------------------------------------------------------
     def record_write(self, path: str, before: str | None, after: str, data: bytes, client: str,
                      action: str, before_data: bytes | None = None) -> int:
-        """Store the written version (and the one it replaced, when given: the base against which the overwrite
-        guard tells what this write changed) and append a journal row, in one transaction; the row's id."""
+        """Store the written version and append a journal row, in one transaction; the row's id.
+
+        ``before_data``, given by a write that read ``before`` on disk inside its critical section, is stored too
+        (the base against which the overwrite guard tells what this write changed); and when ``before`` is not the
+        version the journal last recorded for ``path``, someone outside devreliab wrote it in between, before the
+        local history saw it: that outside write is journalled first, for the history to check."""
         now = time.time()
 
         def go(conn: sqlite3.Connection) -> int:
             conn.execute(_UPSERT_BLOB, (after, data, len(data), now))
             if before is not None and before_data is not None:
                 conn.execute(_UPSERT_BLOB, (before, before_data, len(before_data), now))
+                _journal_gap(conn, path, before, now)
             cursor = conn.execute(
                 "INSERT INTO vfs_journal(path, before, after, client, time, action) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -341,3 +346,11 @@ class VersionStore:
 def _conflict_row(row: tuple[Any, ...]) -> ConflictRow:
     """A row of ``_CONFLICT_SELECT``: the conflict's columns, then its kind and whether its proposal is clean."""
     return dataclasses.replace(ConflictRow(*row[:10]), kind=str(row[10]), clean=bool(row[11]))
+
+
+def _journal_gap(conn: sqlite3.Connection, path: str, before: str, now: float) -> None:
+    """Journal ``before`` as an outside write when the journal's newest version of ``path`` is another one."""
+    last = conn.execute("SELECT after FROM vfs_journal WHERE path = ? ORDER BY id DESC LIMIT 1", (path,)).fetchone()
+    if last is not None and last[0] != before:
+        conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) "
+                     "VALUES (?, ?, ?, 'outside', ?, 'outside')", (path, last[0], before, now))

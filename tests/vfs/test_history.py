@@ -245,3 +245,25 @@ def test_an_edit_after_a_revert_is_not_blamed_for_the_reverted_change(
     wait_for(lambda: version_of_text(edited) in outside_versions(ws, "stash.py"), "recording the edit")
     assert ws.list_conflicts().conflicts == []
     assert [v.action for v in ws.file_history("stash.py").versions][:2] == ["outside", "revert"]
+
+
+def test_a_clobber_that_a_client_writes_over_before_the_watcher_looks_is_still_caught(root: Path) -> None:
+    (root / "gap.py").write_text(BASE)
+    with Workspace(root, client_id="agent-a") as a, Workspace(root, client_id="agent-b") as b:
+        history = HistoryKeeper(a, debounce_s=5.0)  # the watcher looks late; agent-b writes before it does
+        history.start()
+        try:
+            wait_for(lambda: history.holder and not history.backlog()[0], "the first scan")
+            stale = a.read("gap.py").content
+            assert stale is not None
+            a.edit("gap.py", [{"old_text": "return 1", "new_text": "return 100"}])
+            plain_write(root / "gap.py", stale.replace("return 3", "return 300"))
+            b.edit("gap.py", [{"old_text": "return 2", "new_text": "return 200"}])
+            wait_for(lambda: a.list_conflicts().conflicts, "an overwritten conflict")
+        finally:
+            history.stop()
+        (conflict,) = a.list_conflicts().conflicts
+        assert conflict.kind == "overwritten" and conflict.client == "agent-a"
+        assert "return 100" in a.show_conflict(conflict.id).merged
+        actions = [(v.client, v.action) for v in a.file_history("gap.py").versions]
+        assert actions[:3] == [("agent-b", "edit"), ("outside", "overwrote"), ("agent-a", "edit")]
