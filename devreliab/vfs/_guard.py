@@ -47,8 +47,11 @@ class OverwriteGuard:
         self._deferred: list[tuple[float, Outside]] = []  # (when, outside write) waiting for a hook's after-step
 
     def submit(self, item: Outside) -> None:
-        """Check ``item`` now, or after ``HOOK_GRACE_S`` when an agent's hooks are at work on that file."""
-        if item.chain and self.hook_active(item.rel):
+        """Check ``item`` now, or after ``HOOK_GRACE_S`` when an agent's hooks are at work on that file; one that
+        replaced no client write (its action says why: a revert, a plain change) needs no check."""
+        if not item.chain:
+            return
+        if self.hook_active(item.rel):
             self._deferred.append((time.monotonic() + HOOK_GRACE_S, item))
         else:
             self.check(item)
@@ -78,12 +81,15 @@ class OverwriteGuard:
         except WorkspaceError:
             return None
 
-    def _dropped_by(self, item: Outside, theirs: str) -> list[Row]:
-        """The client writes of ``item.chain`` whose change ``theirs`` lacks."""
+    def _dropped_by(self, item: Outside, theirs: str, replaced: str | None) -> list[Row]:
+        """The client writes of ``item.chain`` whose change survived into the version the outside write replaced
+        (``replaced``; a later client write may have superseded it) and is missing from ``theirs``."""
         out: list[Row] = []
         for row in item.chain:
             base, ours = self._text(row.before, item.rel), self._text(row.after, item.rel)
-            if base is not None and ours is not None and dropped(base, ours, theirs):
+            if base is None or ours is None or not dropped(base, ours, theirs):
+                continue
+            if replaced is None or not dropped(base, ours, replaced):
                 out.append(row)
         return out
 
@@ -106,25 +112,36 @@ class OverwriteGuard:
         return row is not None and row[0] == OUTSIDE
 
     def check(self, item: Outside) -> str | None:
-        """Flag ``item`` when it dropped accepted work; the new conflict's id."""
-        if not item.chain:
+        """Judge ``item``: flag it when it dropped accepted work (the new conflict's id), else say in its journal
+        row why not (``outside``: nothing dropped; ``git-kept``)."""
+        found = self._judge(item)
+        if found is None or isinstance(found, str):
+            self._mark(item, found or OUTSIDE)
             return None
+        lost, base, ours, merged, clean = found
+        return self._flag(item, base, ours, merged, clean, lost)
+
+    def _judge(self, item: Outside) -> tuple[list[Row], str | None, str, str, bool] | str | None:
+        """(the client writes it dropped, the proposal's base and ours versions, the proposal, clean?); or the
+        action for a write that drops nothing it can tell (None: plain ``outside``; ``git-kept``). Ours is the
+        version the outside write replaced (it holds every accepted change that was still there)."""
         try:
             theirs = decode(item.data, item.rel)[0]
         except WorkspaceError:
             return None
-        lost = self._dropped_by(item, theirs)
-        newest, oldest = item.chain[0], item.chain[-1]
+        replaced = self._text(item.replaced, item.rel) if item.replaced else None
+        lost = self._dropped_by(item, theirs, replaced)
         if not lost:
             return None
-        if git_keeps(self.root, self.versions.get_blob(newest.after)):
-            self._mark(item, GIT_KEPT)
-            return None
-        base, ours = self._text(oldest.before, item.rel), self._text(newest.after, item.rel)
+        ours_version = item.replaced if replaced is not None else item.chain[0].after
+        if git_keeps(self.root, self.versions.get_blob(ours_version)):
+            return GIT_KEPT
+        oldest = item.chain[-1]
+        base, ours = self._text(oldest.before, item.rel), self._text(ours_version, item.rel)
         if base is None or ours is None:
             return None
         outcome = merge_texts(base, theirs, ours)
-        return self._flag(item, oldest.before, newest.after, outcome.text, outcome.clean, lost)
+        return lost, oldest.before, ours_version, outcome.text, outcome.clean
 
     def _flag(self, item: Outside, base: str | None, ours: str, merged: str, clean: bool, lost: list[Row]) -> str:
         """Store the conflict, its kind and a notice per client, in one transaction."""

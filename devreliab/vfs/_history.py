@@ -36,6 +36,7 @@ __all__ = ["OUTSIDE", "HistoryKeeper"]
 
 DEFAULT_DEBOUNCE_S: Final = 0.1
 MAX_DELAY_S: Final = 1.0  # a path changing without pause is still recorded this often
+LOOK_BACK_ROWS: Final = 1000  # journal rows a new holder searches for outside writes nobody judged
 BATCH: Final = 200  # paths per transaction (and path locks held at once)
 log = logging.getLogger("devreliab.vfs")
 
@@ -127,7 +128,9 @@ class HistoryKeeper:
         watcher = Watcher(self.ws.root, self._on_event)
         watcher.start()
         self._watcher = watcher
-        self._mark = int(self.ws.store.conn.execute("SELECT coalesce(max(id), 0) FROM vfs_journal").fetchone()[0])
+        # a previous holder may have died with outside writes unjudged: look back a little
+        top = int(self.ws.store.conn.execute("SELECT coalesce(max(id), 0) FROM vfs_journal").fetchone()[0])
+        self._mark = max(0, top - LOOK_BACK_ROWS)
         self.rescan()
 
     def _end(self) -> None:
@@ -166,7 +169,7 @@ class HistoryKeeper:
 
     def rescan(self) -> int:
         """Queue every kept file whose stat differs from what the watcher last saw (``_scan.stale``); how many.
-        Files older than the history itself are the baseline: versions are kept, nothing journalled."""
+        Files older than the history itself get a ``baseline`` row, not a change."""
         changed = stale(self.ws, self.tree)
         for rel, baseline in changed:
             self._enqueue(rel, baseline)

@@ -30,6 +30,8 @@ CHAIN_WINDOW_S: Final = 300.0  # ... of which only the client writes this recent
 # the actions of outside rows: a change (that dropped nothing, or not yet checked), a revert to an earlier version,
 # a replacement of accepted work that git keeps, and a write that dropped accepted work (an overwritten conflict)
 REVERT: Final = "revert"
+BASELINE: Final = "baseline"  # the version a file had when the history began
+UNCHECKED: Final = "unchecked"  # waiting for the guard (a later outside write's chain stops here meanwhile)
 GIT_KEPT: Final = "git-kept"
 OVERWROTE: Final = "overwrote"
 
@@ -43,7 +45,7 @@ def signature(st: os.stat_result) -> Sig:
 
 @dataclass(frozen=True)
 class Seen:
-    """A text file as the recorder read it (``baseline``: from the first scan of a never-watched workspace)."""
+    """A text file as the recorder read it (``baseline``: older than the history itself, found by a scan)."""
 
     rel: str
     sig: Sig
@@ -70,6 +72,7 @@ class Outside:
     data: bytes
     chain: tuple[Row, ...]
     row_id: int = 0  # its journal row (a hook's after-step may claim it: then it is that session's write)
+    replaced: str | None = None  # the version it replaced: the newest the journal knew
 
 
 class Recorder:
@@ -148,12 +151,15 @@ def _record_one(conn: sqlite3.Connection, s: Seen, now: float) -> Outside | None
         return None  # written through devreliab (journalled already), or unchanged
     conn.execute("INSERT INTO vfs_blobs(version, data, size, used) VALUES (?, ?, ?, ?) "
                  "ON CONFLICT(version) DO UPDATE SET used = excluded.used", (s.version, s.data, len(s.data), now))
-    if known is None and s.baseline:
-        return None  # the first look at a never-watched workspace: keep the version, journal nothing
+    if known is None and s.baseline:  # older than the history itself: its first version, nobody's change
+        conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) VALUES (?, NULL, ?, ?, ?, "
+                     "?)", (s.rel, s.version, OUTSIDE, now, BASELINE))
+        return None
     chain, action = chain_of(conn, s.rel, s.version, now)
+    action = UNCHECKED if chain else action
     cursor = conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) VALUES (?, ?, ?, ?, ?, "
                           "?)", (s.rel, known, s.version, OUTSIDE, now, action))
-    return Outside(s.rel, s.version, s.data, chain, int(cursor.lastrowid or 0))
+    return Outside(s.rel, s.version, s.data, chain, int(cursor.lastrowid or 0), known)
 
 
 def chain_of(conn: sqlite3.Connection, rel: str, version: str, now: float,

@@ -3,7 +3,7 @@
 ``vfs_watch_files`` holds each file's stat signature as the watcher last saw it; every kept file whose signature
 differs now (or that it never saw) is stale and gets queued. Files it saw that are gone are forgotten. A file it
 never saw whose mtime is older than the moment the workspace's history began (``vfs_watch_meta.started``, set in
-the same transaction as the first lease ever taken) is *baseline*: its version is kept, nothing is journalled.
+the same transaction as the first lease ever taken) is *baseline*: journalled as such (action ``baseline``), not as a change.
 Anything newer is a change made while nobody watched, and is journalled like any other.
 
 ``gaps`` finds the other kind of change the watcher did not see first: an outside write a devreliab writer found
@@ -16,7 +16,7 @@ import sqlite3
 import time
 from typing import TYPE_CHECKING
 
-from ._recorder import OUTSIDE, Outside, chain_of, signature
+from ._recorder import OUTSIDE, UNCHECKED, Outside, chain_of, signature
 
 if TYPE_CHECKING:
     from ._tree import Tree
@@ -48,18 +48,20 @@ def stale(ws: Workspace, tree: Tree) -> list[tuple[str, bool]]:
 
 
 def gaps(conn: sqlite3.Connection, after_id: int, own: set[int], now: float) -> list[Outside]:
-    """Outside writes a devreliab write found on disk and journalled itself (it came before the watcher did: see
-    ``VersionStore.record_write``): the ``outside`` rows after journal id ``after_id`` this keeper did not write
-    (``own``), each with its chain, a revert marked as such."""
+    """Outside writes waiting to be judged that this keeper did not record itself (``own``), after journal id
+    ``after_id``: those a devreliab write found on disk and journalled (it came before the watcher did: see
+    ``VersionStore.record_write``), and any a previous holder left unjudged. Each comes with its chain; one with
+    nothing to check is marked at once (``revert``, ``outside``)."""
     found: list[Outside] = []
-    rows = conn.execute("SELECT id, path, after FROM vfs_journal WHERE id > ? AND client = ? AND action = ? "
-                        "ORDER BY id", (after_id, OUTSIDE, OUTSIDE)).fetchall()
-    for row_id, rel, version in rows:
+    rows = conn.execute("SELECT id, path, after, before FROM vfs_journal WHERE id > ? AND client = ? AND action = ? "
+                        "ORDER BY id", (after_id, OUTSIDE, UNCHECKED)).fetchall()
+    for row_id, rel, version, replaced in rows:
         blob = conn.execute("SELECT data FROM vfs_blobs WHERE version = ?", (version,)).fetchone()
-        if row_id in own or blob is None:
+        if row_id in own:
             continue
         chain, action = chain_of(conn, rel, version, now, below=row_id)
-        if action != OUTSIDE:
+        if not chain or blob is None:
             conn.execute("UPDATE vfs_journal SET action = ? WHERE id = ?", (action, row_id))
-        found.append(Outside(rel, version, bytes(blob[0]), chain, row_id))
+            continue
+        found.append(Outside(rel, version, bytes(blob[0]), chain, row_id, replaced))
     return found

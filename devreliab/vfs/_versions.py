@@ -353,4 +353,4 @@ def _journal_gap(conn: sqlite3.Connection, path: str, before: str, now: float) -
     last = conn.execute("SELECT after FROM vfs_journal WHERE path = ? ORDER BY id DESC LIMIT 1", (path,)).fetchone()
     if last is not None and last[0] != before:
         conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) "
-                     "VALUES (?, ?, ?, 'outside', ?, 'outside')", (path, last[0], before, now))
+                     "VALUES (?, ?, ?, 'outside', ?, 'unchecked')", (path, last[0], before, now))

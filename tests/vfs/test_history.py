@@ -84,12 +84,14 @@ def test_an_outside_edit_of_a_file_nobody_else_changed_is_recorded_without_a_con
     assert newest.client == "outside" and newest.action == "outside"
 
 
-def test_the_first_scan_keeps_every_file_as_it_is_without_journalling_it(root: Path) -> None:
+def test_the_first_scan_keeps_every_file_as_it_is_as_its_baseline(root: Path) -> None:
     (root / "old.txt").write_text("from before\n")
     with Workspace(root) as ws:
         history = ws.start_history()
         wait_for(lambda: history.holder and not history.backlog()[0], "the first scan")
-        assert ws.file_history("old.txt").versions == []
+        (entry,) = ws.file_history("old.txt").versions
+        assert (entry.client, entry.action, entry.before) == ("outside", "baseline", None)
+        assert entry.version == version_of_text("from before\n")
         kept = ws.store.conn.execute("SELECT version FROM vfs_watch_files WHERE path = 'old.txt'").fetchone()
         assert kept == (version_of_text("from before\n"),)
 
@@ -170,6 +172,20 @@ def test_a_revert_to_an_earlier_version_is_history_not_a_conflict(
     plain_write(root / "undo.py", BASE)  # an undo: exactly the version before
     wait_for(lambda: version_of_text(BASE) in outside_versions(ws, "undo.py"), "recording the revert")
     assert ws.list_conflicts().conflicts == []
+
+
+def test_a_revert_to_the_version_a_file_had_when_the_history_began_is_no_conflict(root: Path) -> None:
+    (root / "first.txt").write_text("one\ntwo\n")
+    with Workspace(root) as ws:
+        history = ws.start_history()
+        wait_for(lambda: history.holder and not history.backlog()[0], "the first scan")
+        ws.read("first.txt")
+        ws.write("first.txt", "one\ntwo (agent)\n")
+        plain_write(root / "first.txt", "one\ntwo\n")  # an undo all the way back
+        wait_for(lambda: outside_versions(ws, "first.txt")[0] == version_of_text("one\ntwo\n")
+                 and ws.file_history("first.txt").versions[0].client == "outside", "recording the undo")
+        assert ws.list_conflicts().conflicts == []
+        assert ws.file_history("first.txt").versions[0].action == "revert"
 
 
 def test_git_stash_and_a_branch_switch_are_history_not_conflicts(root: Path, ws: Workspace) -> None:
