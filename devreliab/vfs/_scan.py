@@ -3,8 +3,8 @@
 ``vfs_watch_files`` holds each file's stat signature as the watcher last saw it; every kept file whose signature
 differs now (or that it never saw) is stale and gets queued. Files it saw that are gone are forgotten. A file it
 never saw whose mtime is older than the moment the workspace's history began (``vfs_watch_meta.started``, set in
-the same transaction as the first lease ever taken) is *baseline*: journalled as such (action ``baseline``), not as a change.
-Anything newer is a change made while nobody watched, and is journalled like any other.
+the same transaction as the first lease ever taken) is *baseline*: journalled as such (action ``baseline``), not
+as a change. Anything newer is a change made while nobody watched, and is journalled like any other.
 
 ``gaps`` finds the other kind of change the watcher did not see first: an outside write a devreliab writer found
 on disk inside its critical section and journalled itself, before its own write (``VersionStore.record_write``).
