@@ -149,13 +149,15 @@ def _record_one(conn: sqlite3.Connection, s: Seen, now: float) -> Outside | None
     known = last[0] if last is not None else (row[0] if row is not None else None)
     if known == s.version:
         return None  # written through devreliab (journalled already), or unchanged
+    # a content devreliab kept before (written, read, or seen by the watcher) is an earlier version: a revert
+    kept = conn.execute("SELECT 1 FROM vfs_blobs WHERE version = ?", (s.version,)).fetchone() is not None
     conn.execute("INSERT INTO vfs_blobs(version, data, size, used) VALUES (?, ?, ?, ?) "
                  "ON CONFLICT(version) DO UPDATE SET used = excluded.used", (s.version, s.data, len(s.data), now))
     if known is None and s.baseline:  # older than the history itself: its first version, nobody's change
         conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) VALUES (?, NULL, ?, ?, ?, "
                      "?)", (s.rel, s.version, OUTSIDE, now, BASELINE))
         return None
-    chain, action = chain_of(conn, s.rel, s.version, now)
+    chain, action = ((), REVERT) if kept else chain_of(conn, s.rel, s.version, now)
     action = UNCHECKED if chain else action
     cursor = conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) VALUES (?, ?, ?, ?, ?, "
                           "?)", (s.rel, known, s.version, OUTSIDE, now, action))
