@@ -7,7 +7,8 @@ from theirs:
 - a region only ours changed: theirs still holds base's text there, so ours' change was undone;
 - a region both changed differently: theirs dropped ours' change unless it is *derived* from it — it keeps one of
   the lines ours added (compared without whitespace, so a formatter's re-indenting counts as kept), or, where ours
-  replaced lines, theirs is more like ours' text than like base's (someone edited the client's lines further).
+  replaced lines, theirs is more like ours' text than like base's, whitespace aside (someone edited the client's
+  lines further).
 
 Changes of whitespace only are never counted as dropped. Everything else theirs did (other regions) is its own
 business: a formatter, a generator or a person adding elsewhere drops nothing.
@@ -38,7 +39,8 @@ def _lines(text: str) -> list[str]:
 
 
 def _ratio(a: Sequence[str], b: Sequence[str]) -> float:
-    x, y = "".join(a), "".join(b)
+    """How alike two runs of lines are, ignoring whitespace (so a formatter's re-spacing does not tip it)."""
+    x, y = "\n".join(map(_norm, a)), "\n".join(map(_norm, b))
     if not x and not y:
         return 1.0
     matcher = difflib.SequenceMatcher(None, x, y, autojunk=False)
