@@ -137,23 +137,41 @@ def initial() -> str:
     return "# shared\n" + "\n".join(f"{line}\nfiller {k}" for k, line in enumerate(lines)) + "\n"
 
 
-def expected_drops(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every agent change a stale write dropped, in the true order of each file's writes."""
+def expected_drops(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every agent change a stale write dropped, in the true order of each file's writes; and how many drops were
+    undone within ``TRANSIENT_S`` by another stale copy that still held the agent's value (no change was lost when
+    the burst ended: nothing to detect, and the watcher, coalescing the burst, never sees the middle state)."""
+    ordered = sorted(events, key=lambda e: (e["file"], e["seq"]))
     drops: list[dict[str, Any]] = []
+    transient: list[dict[str, Any]] = []
     last: dict[tuple[str, str], str] = {}  # (file, agent slot) -> the value that agent last wrote
-    for e in sorted(events, key=lambda e: (e["file"], e["seq"])):
+    for k, e in enumerate(ordered):
         if e["kind"] == "agent":
-            slot = "a" + e["writer"].split("-")[1]
-            last[(e["file"], slot)] = e["value"]
+            last[(e["file"], "a" + e["writer"].split("-")[1])] = e["value"]
             continue
         before, after = slots(e["before"]), slots(e["after"])
         for slot, value in before.items():
-            agent_value = last.get((e["file"], slot))
-            if slot.startswith("a") and value == agent_value and after.get(slot) != value:
-                if e["kind"] == "stale":
-                    drops.append({"file": e["file"], "agent": f"agent-{slot[1:]}", "time": e["time"]})
-                last.pop((e["file"], slot), None)  # that change is gone (or deliberately undone)
-    return drops
+            if not slot.startswith("a") or value != last.get((e["file"], slot)) or after.get(slot) == value:
+                continue
+            last.pop((e["file"], slot), None)  # that change is gone (or deliberately undone)
+            if e["kind"] != "stale":
+                continue
+            drop = {"file": e["file"], "agent": f"agent-{slot[1:]}", "time": e["time"]}
+            (transient if _restored(ordered[k + 1:], e, slot, value) else drops).append(drop)
+    return drops, transient
+
+
+TRANSIENT_S = 0.1  # the history's debounce
+
+
+def _restored(later: list[dict[str, Any]], drop: dict[str, Any], slot: str, value: str) -> bool:
+    """Did a write within TRANSIENT_S of ``drop`` put ``value`` back into ``slot`` of the same file?"""
+    for e in later:
+        if e["file"] != drop["file"] or e["time"] > drop["time"] + TRANSIENT_S:
+            return False
+        if slots(e["after"]).get(slot) == value:
+            return True
+    return False
 
 
 def overwritten(root: Path) -> list[tuple[str, str, float, str, str]]:
@@ -173,7 +191,7 @@ def source_of(version: str, created: float, events: list[dict[str, Any]]) -> str
 
 
 def match(drops: list[dict[str, Any]], conflicts: list[tuple[str, str, float, str, str]],
-          window_s: float = 30.0) -> tuple[list[float], int, set[str]]:
+          window_s: float = 5.0) -> tuple[list[float], int, set[str]]:
     """(latencies of the detected drops, how many were missed, the ids of conflicts that explain a drop)."""
     latencies: list[float] = []
     missed = 0
@@ -240,16 +258,18 @@ def test_overwrite_guard_fleet(benchmark: Any, tmp_path: Path) -> None:
     root.mkdir()
     oracle.mkdir()
     run = benchmark.pedantic(run_fleet, args=(root, oracle), rounds=1, iterations=1)
-    drops = expected_drops(run["events"])
+    drops, transient = expected_drops(run["events"])
     conflicts = overwritten(root)
     latencies, missed, used = match(drops, conflicts)
-    false_alarms = [c for c in conflicts if c[0] not in used]
+    explained = used | match(transient, conflicts, window_s=2.0)[2]  # a transient drop the watcher did see
+    false_alarms = [c for c in conflicts if c[0] not in explained]
     by_kind: dict[str, int] = {}
     for e in run["events"]:
         by_kind[e["kind"]] = by_kind.get(e["kind"], 0) + 1
     recall = (len(drops) - missed) / len(drops) if drops else 1.0
     print(f"\nguard fleet {run['elapsed']:.0f} s: writes {by_kind}; agent edit errors {run['agent_errors']}")
-    print(f"dropped accepted changes {len(drops)}, detected {len(drops) - missed} (recall {recall:.1%}), "
+    print(f"dropped accepted changes {len(drops)} (and {len(transient)} undone within {TRANSIENT_S * 1000:.0f} ms by "
+          f"another stale copy), detected {len(drops) - missed} (recall {recall:.1%}), "
           f"overwritten conflicts {len(conflicts)}, false alarms {len(false_alarms)}")
     if false_alarms:
         causes: dict[str, int] = {}
