@@ -140,3 +140,18 @@ def test_the_elected_watcher_killed_is_replaced_and_a_change_made_meanwhile_is_r
     finally:
         first.kill()
         second.kill()
+
+
+@pytest.mark.anyio
+async def test_history_enabled_false_keeps_a_server_out_of_the_election(root: Path) -> None:
+    from devreliab.mcp._server import build_server
+
+    (root / "devreliab.jsonc").write_text('{"history": {"enabled": false}}\n')
+    built = build_server(root, monitor=False)
+    async with Client(built.server) as client:
+        await client.call_tool("list_conflicts", {})
+        assert built.state.workspace is not None and built.state.workspace.history_keeper is None
+    on = build_server(root.parent, monitor=False)
+    async with Client(on.server) as client:
+        await client.call_tool("list_conflicts", {})
+        assert on.state.workspace is not None and on.state.workspace.history_keeper is not None
