@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import time
 import uuid
@@ -125,7 +126,7 @@ class HistoryKeeper:
         """Holder now: watch first, then rescan (a change in between is seen by both, and recorded once)."""
         from ._watch import Watcher
 
-        watcher = Watcher(self.ws.root, self._on_event)
+        watcher = Watcher(self.ws.root, self._on_event, closed=sys.platform.startswith("linux"))
         watcher.start()
         self._watcher = watcher
         # a previous holder may have died with outside writes unjudged: look back a little
@@ -148,6 +149,8 @@ class HistoryKeeper:
 
     def _on_event(self, event: ChangeEvent) -> None:
         """On the observer's thread: queue what an event names (both ends of a move)."""
+        if event.kind in ("modified", "closed"):  # a truncate-then-write is recorded once it is closed
+            self.queue.writing(event.path.replace(os.sep, "/"), done=event.kind == "closed")
         for raw in (event.path, event.dest_path):
             if raw:
                 self._changed(raw.replace(os.sep, "/"))

@@ -11,6 +11,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+OPEN_MAX_S = 2.0  # how long a file open for writing may hold its recording back
+
 
 @dataclass
 class _Pending:
@@ -26,7 +28,16 @@ class ChangeQueue:
         self.debounce_s = debounce_s
         self.max_delay_s = max_delay_s
         self._pending: dict[str, _Pending] = {}
+        self._writing: dict[str, float] = {}  # paths modified and not closed yet (inotify), since when
         self._lock = threading.Lock()
+
+    def writing(self, rel: str, done: bool) -> None:
+        """A writer has ``rel`` open (modified, not closed: its content may be half-written), or closed it."""
+        with self._lock:
+            if done:
+                self._writing.pop(rel, None)
+            else:
+                self._writing.setdefault(rel, time.monotonic())
 
     def add(self, rel: str, baseline: bool = False) -> None:
         """``rel`` changed (again): it is due ``debounce_s`` from now, at the latest ``max_delay_s`` after the
@@ -43,15 +54,19 @@ class ChangeQueue:
         """Up to ``limit`` paths that are due now (they stay queued until ``take``)."""
         now = time.monotonic()
         with self._lock:
-            return [rel for rel, p in self._pending.items() if self._ready(p, now)][:limit]
+            return [rel for rel, p in self._pending.items() if self._ready(rel, p, now)][:limit]
 
-    def _ready(self, p: _Pending, now: float) -> bool:
+    def _ready(self, rel: str, p: _Pending, now: float) -> bool:
+        opened = self._writing.get(rel)
+        if opened is not None and now - opened < OPEN_MAX_S:
+            return False  # still being written (a writer holding a file open for long is recorded after a while)
         return now - p.last >= self.debounce_s or now - p.first >= self.max_delay_s
 
     def take(self, rel: str) -> bool:
         """Unqueue ``rel``; whether the baseline scan queued it."""
         with self._lock:
             p = self._pending.pop(rel, None)
+            self._writing.pop(rel, None)  # it was due: closed, or open for longer than OPEN_MAX_S
         return p.baseline if p is not None else False
 
     def wait_s(self, longest: float) -> float:

@@ -166,6 +166,6 @@ class RestoreResult(_Result):
 class ChangeEvent(_Result):
     """A change seen by the watcher (``dest_path`` for moves)."""
 
-    kind: Literal["created", "modified", "deleted", "moved"]
+    kind: Literal["created", "modified", "deleted", "moved", "closed"]  # closed: only for the local history
     path: str
     dest_path: str | None = None
