@@ -138,9 +138,10 @@ def initial() -> str:
 
 
 def expected_drops(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Every agent change a stale write dropped, in the true order of each file's writes; and how many drops were
-    undone within ``TRANSIENT_S`` by another stale copy that still held the agent's value (no change was lost when
-    the burst ended: nothing to detect, and the watcher, coalescing the burst, never sees the middle state)."""
+    """Every agent change a stale write dropped, in the true order of each file's writes; and the drops superseded
+    within ``TRANSIENT_S`` (the debounce) — undone by another stale copy that still held the agent's value, or
+    replaced by an undo: the dropped state never settled (the watcher, coalescing the burst, never sees it) and
+    what the burst left is not a stale copy's doing."""
     ordered = sorted(events, key=lambda e: (e["file"], e["seq"]))
     drops: list[dict[str, Any]] = []
     transient: list[dict[str, Any]] = []
@@ -165,11 +166,11 @@ TRANSIENT_S = 0.1  # the history's debounce
 
 
 def _restored(later: list[dict[str, Any]], drop: dict[str, Any], slot: str, value: str) -> bool:
-    """Did a write within TRANSIENT_S of ``drop`` put ``value`` back into ``slot`` of the same file?"""
+    """Did a write within TRANSIENT_S of ``drop`` put ``value`` back into ``slot`` of the same file, or undo it?"""
     for e in later:
         if e["file"] != drop["file"] or e["time"] > drop["time"] + TRANSIENT_S:
             return False
-        if slots(e["after"]).get(slot) == value:
+        if slots(e["after"]).get(slot) == value or e["kind"] == "revert":
             return True
     return False
 
@@ -268,8 +269,8 @@ def test_overwrite_guard_fleet(benchmark: Any, tmp_path: Path) -> None:
         by_kind[e["kind"]] = by_kind.get(e["kind"], 0) + 1
     recall = (len(drops) - missed) / len(drops) if drops else 1.0
     print(f"\nguard fleet {run['elapsed']:.0f} s: writes {by_kind}; agent edit errors {run['agent_errors']}")
-    print(f"dropped accepted changes {len(drops)} (and {len(transient)} undone within {TRANSIENT_S * 1000:.0f} ms by "
-          f"another stale copy), detected {len(drops) - missed} (recall {recall:.1%}), "
+    print(f"dropped accepted changes {len(drops)} (and {len(transient)} superseded within {TRANSIENT_S * 1000:.0f} ms"
+          f" by another stale copy or an undo), detected {len(drops) - missed} (recall {recall:.1%}), "
           f"overwritten conflicts {len(conflicts)}, false alarms {len(false_alarms)}")
     if false_alarms:
         causes: dict[str, int] = {}
