@@ -117,16 +117,21 @@ class Agent:
         before = read.content[0].text
         line = next((m.group(0) for m in SLOT.finditer(before) if m.group(1) == f"a{self.index}"), None)
         if line is None:  # not the file's text (an error): try again next round
-            self.errors += 1
+            self._error(read)
             return
         result = self.call("edit_file", path=name, edits=[{"old_text": line, "new_text": f"a{self.index}: {n}"}])
         if result.is_error:
-            self.errors += 1
+            self._error(result)
             return
         seq = sequence(lock_fd)
         after = (self.root / name).read_text()
         self.events.append({"file": name, "seq": seq, "kind": "agent", "writer": f"agent-{self.index}",
                             "before": before, "after": after, "time": time.time(), "value": str(n)})
+
+    def _error(self, result: Any) -> None:
+        self.errors += 1
+        if self.errors <= 3:
+            print(f"agent-{self.index}: {str(result.content[0].text)[:300]!r}")
 
     def close(self) -> None:
         self._cm.__exit__(None, None, None)
