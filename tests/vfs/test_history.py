@@ -283,3 +283,26 @@ def test_a_clobber_that_a_client_writes_over_before_the_watcher_looks_is_still_c
         assert "return 100" in a.show_conflict(conflict.id).merged
         actions = [(v.client, v.action) for v in a.file_history("gap.py").versions]
         assert actions[:3] == [("agent-b", "edit"), ("outside", "overwrote"), ("agent-a", "edit")]
+
+
+def test_ruff_format_of_500_files_after_agent_edits_is_history_without_conflicts(
+        root: Path, ws: Workspace, keeper: HistoryKeeper) -> None:
+    ruff = Path(sys.executable).parent / "ruff"
+    if not ruff.exists():
+        pytest.skip("ruff is not installed beside this Python")
+    names = [f"pkg/mod{i:03}.py" for i in range(500)]
+    (root / "pkg").mkdir()
+    for name in names:
+        (root / name).write_text("def f( a,b ):\n    return {'a':a,'b':b}\n")
+    wait_for(lambda: len(outside_versions(ws, names[-1])) == 1 and not keeper.backlog()[0], "recording the files",
+             deadline_s=60)
+    for name in names[:5]:  # agents changed a few of them first
+        ws.read(name)
+        ws.edit(name, [{"old_text": "return", "new_text": "x = 1\n    return"}])
+    subprocess.run([str(ruff), "format", "--no-cache", "--isolated", "."], cwd=root, check=True, timeout=120,
+                   capture_output=True)
+    formatted = (root / names[-1]).read_text()
+    assert formatted != "def f( a,b ):\n    return {'a':a,'b':b}\n"
+    wait_for(lambda: all(version_of_text((root / n).read_text()) in outside_versions(ws, n) for n in names[:: 50])
+             and not keeper.backlog()[0], "recording the formatted files", deadline_s=60)
+    assert ws.list_conflicts().conflicts == []
