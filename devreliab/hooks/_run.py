@@ -14,11 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import DevreliabError
 from ._agent import Adapter
 from ._events import Event, Outcome, Reply, UnknownPayload
+
+if TYPE_CHECKING:
+    from ._core import HookCore
 
 DEFAULT_TIMEOUT_MS = 3000
 
@@ -120,6 +123,18 @@ def _handle(root: Path, event: Event, adapter: Adapter) -> Outcome:
 
     core = HookCore(root, load_config(root), event, adapter)
     try:
-        return core.handle()
+        return _with_notices(core.handle(), core)
     finally:
         core.close()
+
+
+def _with_notices(outcome: Outcome, core: HookCore) -> Outcome:
+    """The session's notices (its accepted work was overwritten outside devreliab) added to the model's context."""
+    import dataclasses
+
+    from ..vfs._notices import take_notices
+
+    notes = take_notices(core.versions, core.event.client + ":", prefix=True)
+    if not notes:
+        return outcome
+    return dataclasses.replace(outcome, context="\n".join([outcome.context, *notes] if outcome.context else notes))

@@ -174,7 +174,8 @@ def git_keeps(root: str, data: bytes | None) -> bool:
     try:
         done = subprocess.run([git, "-C", root, "cat-file", "-e", sha], stdin=subprocess.DEVNULL,  # nosec B603
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10,
-                              env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"}, check=False)
+                              env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_DIR": os.path.join(root, ".git")},
+                              check=False)
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0

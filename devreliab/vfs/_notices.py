@@ -15,19 +15,22 @@ if TYPE_CHECKING:
     from ._versions import VersionStore
 
 
-def take_notices(versions: VersionStore, client: str) -> list[str]:
-    """The undelivered notices for ``client``, marked delivered (oldest first). A read-only look first, so the
-    common case (nothing to say) takes no write lock: this runs before every MCP answer."""
+def take_notices(versions: VersionStore, client: str, *, prefix: bool = False) -> list[str]:
+    """The undelivered notices for ``client`` (with ``prefix``: for every client whose name starts with it, as an
+    agent session's hook processes each have a pid of their own), marked delivered, oldest first. A read-only look
+    first, so the common case (nothing to say) takes no write lock: this runs before every MCP answer."""
+    where = "substr(client, 1, ?) = ?" if prefix else "? > 0 AND client = ?"
+    args = (len(client), client)
     found = versions._run(lambda conn: conn.execute(
-        "SELECT 1 FROM vfs_notices WHERE client = ? AND delivered IS NULL LIMIT 1", (client,)).fetchone(), write=False)
+        f"SELECT 1 FROM vfs_notices WHERE {where} AND delivered IS NULL LIMIT 1", args).fetchone(),  # nosec B608
+        write=False)
     if found is None:
         return []
 
     def go(conn: sqlite3.Connection) -> list[str]:
-        rows = conn.execute("SELECT id, text FROM vfs_notices WHERE client = ? AND delivered IS NULL ORDER BY id",
-                            (client,)).fetchall()
-        conn.execute("UPDATE vfs_notices SET delivered = ? WHERE client = ? AND delivered IS NULL",
-                     (time.time(), client))
+        rows = conn.execute(f"SELECT id, text FROM vfs_notices WHERE {where} AND delivered IS NULL ORDER BY id",  # nosec B608
+                            args).fetchall()
+        conn.executemany("UPDATE vfs_notices SET delivered = ? WHERE id = ?", [(time.time(), r[0]) for r in rows])
         return [str(r[1]) for r in rows]
 
     return versions._run(go)
