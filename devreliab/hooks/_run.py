@@ -14,14 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._errors import DevreliabError
 from ._agent import Adapter
 from ._events import Event, Outcome, Reply, UnknownPayload
-
-if TYPE_CHECKING:
-    from ._core import HookCore
 
 DEFAULT_TIMEOUT_MS = 3000
 
@@ -123,18 +120,7 @@ def _handle(root: Path, event: Event, adapter: Adapter) -> Outcome:
 
     core = HookCore(root, load_config(root), event, adapter)
     try:
-        return _with_notices(core.handle(), core)
+        return core.handle().adding(core.sessions.notices())
     finally:
         core.close()
 
-
-def _with_notices(outcome: Outcome, core: HookCore) -> Outcome:
-    """The session's notices (its accepted work was overwritten outside devreliab) added to the model's context."""
-    import dataclasses
-
-    from ..vfs._notices import take_notices
-
-    notes = take_notices(core.versions, core.event.client + ":", prefix=True)
-    if not notes:
-        return outcome
-    return dataclasses.replace(outcome, context="\n".join([outcome.context, *notes] if outcome.context else notes))

@@ -94,6 +94,13 @@ class Sessions:
             (path,)).fetchone(), write=False)
         return None if row is None else JournalEntry(int(row[0]), row[1], row[2], row[3], float(row[4]))
 
+    def notices(self) -> list[str]:
+        """This session's notices (its accepted work was overwritten outside devreliab), each given once: to every
+        hook process of the session, whatever its pid."""
+        from ..vfs._notices import take_notices
+
+        return take_notices(self.versions, self.client + ":", prefix=True)
+
     def journal(self, path: str, before: str | None, after: str, data: bytes, action: str) -> None:
         """Journal the tool's write under this session's name. The local history may have seen it first (the
         tool writes before this hook runs) and journalled it as ``outside``: then that row is claimed instead."""
