@@ -133,7 +133,7 @@ class OverwriteGuard:
         lost = self._dropped_by(item, theirs, replaced)
         if not lost:
             return None
-        ours_version = item.replaced if replaced is not None else item.chain[0].after
+        ours_version = item.replaced if item.replaced is not None and replaced is not None else item.chain[0].after
         if git_keeps(self.root, self.versions.get_blob(ours_version)):
             return GIT_KEPT
         oldest = item.chain[-1]
