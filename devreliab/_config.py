@@ -76,6 +76,10 @@ DEFAULTS: Final[dict[str, Any]] = {
     },
     "mcp": {
         "guidance_on_write": True,
+        "answers": "auto",
+        "read_max_lines": 2000,
+        "read_max_chars": 100_000,
+        "toolsets": ["files", "edit", "conflicts", "guidance", "monitor"],
     },
     "hooks": {
         "on_error": "allow",
@@ -109,6 +113,8 @@ NULLABLE: Final[dict[str, type]] = {
 CHOICES: Final[dict[str, tuple[str, ...]]] = {
     "gates.min_confidence": SEVERITIES,
     "hooks.on_error": ("allow", "deny"),
+    "mcp.answers": ("auto", "both", "text", "structured"),
+    "mcp.toolsets": ("files", "edit", "conflicts", "guidance", "monitor"),
 }
 
 # Integer keys and their smallest allowed value.
@@ -134,6 +140,8 @@ MINIMUMS: Final[dict[str, int]] = {
     "monitor.otlp_interval_ms": 100,
     "monitor.dashboard_refresh_ms": 100,
     "hooks.timeout_ms": 100,
+    "mcp.read_max_lines": 1,
+    "mcp.read_max_chars": 100,
 }
 
 
@@ -206,6 +214,15 @@ def _type_name(value: Any) -> str:
             dict: "an object"}.get(type(value), type(value).__name__)
 
 
+def _check_choice(key: str, value: Any, where: str) -> None:
+    """A key of CHOICES holds one of them (a list key: only them)."""
+    choices = CHOICES[key]
+    for item in value if isinstance(value, list) else [value]:
+        if item not in choices:
+            verb = "may hold only" if isinstance(value, list) else "must be one of"
+            raise ConfigError(f"{where}: '{key}' {verb} {', '.join(choices)}; got {json.dumps(item)}")
+
+
 def _check(key: str, value: Any, default: Any, where: str) -> None:
     if value is None:
         if default is None or key in NULLABLE:
@@ -231,8 +248,8 @@ def _check(key: str, value: Any, default: Any, where: str) -> None:
         for index, item in enumerate(value):
             if not isinstance(item, str):
                 raise ConfigError(f"{where}: '{key}[{index}]' must be a string, got {json.dumps(item)}")
-    if key in CHOICES and value not in CHOICES[key]:
-        raise ConfigError(f"{where}: '{key}' must be one of {', '.join(CHOICES[key])}, got {json.dumps(value)}")
+    if key in CHOICES:
+        _check_choice(key, value, where)
     if key in MINIMUMS and isinstance(value, int | float) and value < MINIMUMS[key]:
         raise ConfigError(f"{where}: '{key}' must be at least {MINIMUMS[key]}, got {value}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -79,3 +80,14 @@ def browser_tools() -> tuple[Path, Path, Path]:
     cli = npm_tool("playwright-core", PLAYWRIGHT_CORE, "playwright-core")
     node = Path(shutil.which("node") or "node")
     return node, chromium, cli.parent.parent / "playwright-core"
+
+
+READ_HEADER = re.compile(r"^\[(?P<path>[^|\]]+) \| version (?P<version>sha256:[0-9a-f]{64}) \| (?P<where>[^\]]+)\]$")
+
+
+def read_text(text: str) -> str:
+    """The file text of a read_file answer's text channel: what follows its header line
+    ``[path | version sha256:… | lines]`` (which must be there)."""
+    head, _, body = text.partition("\n")
+    assert READ_HEADER.match(head), f"no read header in {head!r}"
+    return body

@@ -26,6 +26,14 @@ def functions(analysis: FileAnalysis) -> list[FunctionMetric]:
             for b in analysis.functions]
 
 
+NEAR_THE_GATE = 3  # a function this close below the complexity gate is listed: the next change may fail it
+
+
+def near_the_gate(functions: list[FunctionMetric], complexity_below: int) -> list[FunctionMetric]:
+    """The functions that fail the complexity gate or are within NEAR_THE_GATE of it."""
+    return [f for f in functions if f.complexity >= complexity_below - NEAR_THE_GATE]
+
+
 def findings(files: Iterable[FileAnalysis]) -> list[FindingOut]:
     return [FindingOut(path=a.path, test_id=f.test_id, severity=f.severity, confidence=f.confidence, line=f.line,
                        qualname=f.qualname, message=f.message, cwe=f.cwe)

@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from devreliab import DevreliabError
 
+from ._answers import channels_for
 from ._roots import Roots
 from ._state import ServerState, ToolCall
 from ._tools import add_notices, read_answer
@@ -62,6 +63,7 @@ class ReadLane:
         self._init_id: Any = None
         self._version: str | None = None
         self._asks_roots = False
+        self._client: str | None = None
         self.ready = False
 
     # -- the handshake, as it passes by ----------------------------------------------------------------------
@@ -70,6 +72,9 @@ class ReadLane:
             self.ready, self._version, self._init_id = False, None, message.id
             caps = (message.params or {}).get("capabilities")
             self._asks_roots = not isinstance(caps, dict) or caps.get("roots") is not None
+            info = (message.params or {}).get("clientInfo")
+            name = info.get("name") if isinstance(info, dict) else None
+            self._client = name if isinstance(name, str) else None
         elif isinstance(message, JSONRPCNotification) and message.method == "notifications/initialized":
             self.ready = self._version in HANDSHAKE_PROTOCOL_VERSIONS
 
@@ -86,6 +91,8 @@ class ReadLane:
             return None
         params = message.params
         if not isinstance(params, dict) or params.get("name") != TOOL or set(params) - {"name", "arguments"}:
+            return None
+        if TOOL not in self._state.enabled_tools:
             return None
         arguments = params.get("arguments", {})
         if not isinstance(arguments, dict) or _tracing_configured():
@@ -105,7 +112,8 @@ class ReadLane:
         if self._version is None:  # pragma: no cover - ready implies a version
             return None
         try:
-            result = await read_answer(self._state.ws, **arguments)
+            channels = channels_for(self._client, self._state.answers)
+            result = await read_answer(self._state.ws, **arguments, channels=channels)
         except DevreliabError:
             return None
         result = add_notices(self._state.ws, result)

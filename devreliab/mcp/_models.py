@@ -19,14 +19,19 @@ class _Out(BaseModel):
 
 
 class ReadFileResult(_Out):
-    """What read_file knows about the text it returns. The text itself (the whole file or lines
-    start_line..end_line) is the answer's text content, content[0].text, sent once."""
+    """A read: the file's facts and, for clients that read the structured channel, its text in ``content``
+    (which clients see the text where is said in docs/mcp-tools.md, "Answers")."""
 
     path: str = Field(description="Path relative to the workspace root.")
     version: str = Field(description="sha256:<hex> of the file's bytes; pass it as expected_version or if_version.")
+    content: str | None = Field(default=None, description="The text read (the lines start_line..end_line).")
     encoding: str | None = None
     line_ending: str | None = Field(default=None, description="lf, crlf, cr, mixed or none")
     total_lines: int | None = Field(default=None, description="Lines in the whole file, not only the range returned.")
+    start_line: int | None = Field(default=None, description="First line returned, when not the whole file.")
+    end_line: int | None = Field(default=None, description="Last line returned, when not the whole file.")
+    truncated: bool | None = Field(default=None, description="true: cut at the answer cap; ask for the rest.")
+    next_start_line: int | None = Field(default=None, description="When truncated: where the rest begins.")
     unchanged: bool | None = Field(default=None, description="true when if_version matched: there is no text.")
 
 
@@ -37,6 +42,9 @@ class ReadManyEntry(_Out):
     encoding: str | None = None
     line_ending: str | None = None
     total_lines: int | None = None
+    end_line: int | None = None
+    truncated: bool | None = None
+    next_start_line: int | None = None
     error: str | None = Field(default=None, description="Error kind if the path could not be read: FileNotFound, …")
     message: str | None = Field(default=None, description="What went wrong and what to do.")
 
@@ -54,6 +62,7 @@ class WriteFileResult(_Out):
                              "<<<<<<< / >>>>>>> markers. Left out for created/written.")
     guidance: list[str] | None = Field(default=None, description="For .py files: what this write changed in the "
                                        "quality gate (new security findings, functions that got more complex).")
+    next_step: str | None = Field(default=None, description="For merged and conflict: what to do now.")
 
 
 class EditFileResult(_Out):
@@ -61,6 +70,15 @@ class EditFileResult(_Out):
     version: str | None = None
     diff: str = Field(description="Unified diff of the change (for dry_run: the change that would be made).")
     guidance: list[str] | None = None
+    next_step: str | None = None
+
+
+class FileOpOut(_Out):
+    status: Literal["deleted", "moved", "created", "exists", "conflict"]
+    path: str = Field(description="The path acted on (a move: the new path).")
+    version: str | None = None
+    current_version: str | None = None
+    next_step: str | None = None
 
 
 class DirEntryOut(_Out):
@@ -122,6 +140,7 @@ class ResolveConflictResult(_Out):
     version: str | None = None
     conflict_id: str | None = Field(default=None, description="Set when the resolution itself conflicted with a newer "
                                     "change: resolve that one next.")
+    next_step: str | None = None
 
 
 class HistoryEntryOut(_Out):
@@ -143,6 +162,7 @@ class RestoreVersionResult(_Out):
     status: WriteStatus
     version: str | None = None
     conflict_id: str | None = None
+    next_step: str | None = None
 
 
 class FunctionMetric(_Out):
@@ -184,7 +204,9 @@ class AnalyzeFileResult(_Out):
     version: str
     maintainability: float | None = None
     mi_rank: str | None = None
-    functions: list[FunctionMetric]
+    functions: list[FunctionMetric] = Field(description="The functions that fail the gate or are close to it "
+                                            "(all of them with all_functions).")
+    functions_omitted: int | None = Field(default=None, description="Functions left out as simple.")
     findings: list[FindingOut]
     recommendations: list[RecommendationOut]
     gate: GateOut
@@ -221,8 +243,8 @@ class AnalyzeProjectResult(_Out):
 class CacheStatsOut(_Out):
     hits: int
     misses: int
-    racy_rehashes: int
-    evictions: int
+    racy_rehashes: int | None = None  # left out when 0
+    evictions: int | None = None  # left out when 0
     entries: int
     bytes_held: int
     max_bytes: int
@@ -258,8 +280,8 @@ class HealthResult(_Out):
 
 class ToolMetric(_Out):
     calls: int
-    errors: int = Field(description="Calls answered with isError (refused arguments, paths, ...).")
-    crashes: int = Field(description="Calls that failed with an unexpected exception.")
+    errors: int | None = Field(default=None, description="Calls answered with isError (left out when 0).")
+    crashes: int | None = Field(default=None, description="Calls that failed unexpectedly (left out when 0).")
     mean_ms: float
     max_ms: float
 

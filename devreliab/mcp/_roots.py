@@ -7,10 +7,11 @@ fetched once (again after ``notifications/roots/list_changed``) and intersected 
 - a root that contains the workspace allows all of it;
 - a root elsewhere allows nothing of it (it cannot widen the workspace).
 
-When no offered root overlaps the workspace, or the client offers none, there is no narrowing (the workspace is
-what ``--root`` says). Otherwise every path a tool call names (``path``, ``paths``; ``.`` when a listing, search
-or project analysis names none) must lie inside an allowed subtree, or the call is refused with a message that
-names the allowed roots.
+On 2026-07-28 connections roots are not asked for: that protocol has no back channel for ``roots/list`` (the
+log says so once). When no offered root overlaps the workspace, or the client offers none, there is no
+narrowing (the workspace is what ``--root`` says). Otherwise every path a tool call names (``path``,
+``paths``; ``.`` when a listing, search or project analysis names none) must lie inside an allowed subtree, or
+the call is refused with a message that names the allowed roots.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from urllib.parse import unquote, urlparse
 import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp_types import NotificationParams
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 log = logging.getLogger("devreliab.mcp")
 
@@ -65,6 +67,7 @@ class Roots:
         self.workspace = os.path.realpath(workspace_root)
         # Keyed by the client's connection: the SDK makes a new session object for every request.
         self._by_connection: weakref.WeakKeyDictionary[Any, list[str] | None] = weakref.WeakKeyDictionary()
+        self._said_modern = False
 
     def install(self, server: MCPServer[Any]) -> None:
         server._lowlevel_server.add_notification_handler(  # no MCPServer API for this notification
@@ -73,9 +76,15 @@ class Roots:
     async def _changed(self, ctx: Any, params: NotificationParams) -> None:
         self._by_connection.pop(_connection(ctx.session), None)
 
-    async def allowed(self, session: Any) -> list[str] | None:
+    async def allowed(self, session: Any, protocol_version: str | None = None) -> list[str] | None:
         caps = getattr(session, "client_capabilities", None)
         if caps is None or getattr(caps, "roots", None) is None or not hasattr(session, "list_roots"):
+            return None
+        if protocol_version in MODERN_PROTOCOL_VERSIONS:  # no back channel to ask on: said once, then quiet
+            if not self._said_modern:
+                self._said_modern = True
+                log.warning("MCP roots are not asked for on %s connections (the protocol has no back channel for "
+                            "roots/list): the workspace is what --root says", protocol_version)
             return None
         connection = _connection(session)
         if connection in self._by_connection:

@@ -32,6 +32,7 @@ from devreliab.monitor import PerformanceMonitor
 
 from ._lane import ReadLane
 from ._lane import enabled as lane_enabled
+from ._protocol import SSE_RETRY_MS, BoundedEventStore
 from ._server import build_server, create_server
 from ._stdio import run_stdio
 from ._wirebytes import WireBytes
@@ -168,6 +169,7 @@ def http_app(root: str, address: HttpAddress, token: str | None) -> Any:
     monitor = PerformanceMonitor(root)
     server = create_server(root, per_session=True, monitor=monitor)
     app: ASGIApp = server.streamable_http_app(streamable_http_path="/mcp", host=address.host,
+                                              event_store=BoundedEventStore(), retry_interval=SSE_RETRY_MS,
                                               transport_security=security_settings(address))
     if monitor.settings.measure_bytes:
         app = WireBytes(app, monitor.record_sizes)

@@ -23,22 +23,27 @@ from mcp_types import (
     SetLevelRequestParams,
 )
 
-from devreliab import DevreliabError, __version__
+from devreliab import ConflictNotFound, DevreliabError, FileNotFound, __version__
 from devreliab.monitor import PerformanceMonitor
 from devreliab.vfs import Workspace
 
 from . import _tools
 from ._errors import message
 from ._health import health_of
+from ._listing import tools_list_middleware
 from ._notify import CONFLICT_PREFIX, CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
+from ._protocol import not_found, protocol_middleware, register_prompts
 from ._roots import Roots
 from ._state import ServerState, ToolCallHook, tool_call_middleware
 
 INSTRUCTIONS = """\
-devreliab serves one workspace to several agents at once, safely. Every read returns a version; writes are based
-on the version you read, so a change someone made meanwhile is merged, never lost. A write that overlaps another
-change answers status "conflict" with a conflict_id and a merge with markers: resolve it with resolve_conflict,
-or re-read and redo. Save tokens: read ranges (start_line/end_line), re-check with if_version, search before
+devreliab serves one workspace to several agents at once, safely. Paths are relative to the workspace root
+('/'-separated; an absolute path inside the root works too). Every read answers with a version (sha256:…) in
+its first line [path | version … | lines]; your next write to that file is based on the version you read, so a
+change someone made meanwhile is merged, never lost. Where both changed the same lines the write answers status
+"conflict" with a conflict_id, the merge with markers and next_step: resolve it with resolve_conflict, or re-read
+and redo. When your connection has no session (MCP 2026-07-28 over HTTP) pass expected_version=<the version you
+read> to write_file. Save tokens: read ranges (start_line/end_line), re-check with if_version, search before
 reading, prefer edit_file to rewriting big files. Writes to .py files answer with guidance on what got worse."""
 
 
@@ -133,7 +138,7 @@ def build_server(
     roots.install(server)
 
     async def within_roots(ctx: Any, tool: str) -> str | None:
-        allowed = await roots.allowed(ctx.session)
+        allowed = await roots.allowed(ctx.session, getattr(ctx, "protocol_version", None))
         if allowed is None:
             return None
         arguments = ctx.params.get("arguments") if isinstance(ctx.params, dict) else None
@@ -141,11 +146,14 @@ def build_server(
 
     state.guard = within_roots
     _register_protocol_basics(server)
+    server.middleware.append(protocol_middleware())
     server.middleware.append(tool_call_middleware(state))
+    server.middleware.append(tools_list_middleware(lambda: state.enabled_tools))
     if state.monitor is not None:  # bytes in and out of every request, and the other requests' durations
         server.middleware.append(state.monitor.wire_middleware(sizes=count_bytes))
     _tools.register(server, state)
     _register_resources(server, state)
+    register_prompts(server)
     return Built(server, state, roots)
 
 
@@ -162,6 +170,8 @@ def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
     def file(path: str) -> str:
         try:
             return state.ws.read(path).content or ""
+        except FileNotFound as exc:
+            raise not_found(message(exc)) from exc
         except DevreliabError as exc:
             raise ResourceError(message(exc)) from exc
 
@@ -178,6 +188,8 @@ def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
     def conflict(conflict_id: str) -> str:
         try:
             return json.dumps(state.ws.show_conflict(conflict_id).to_dict())
+        except ConflictNotFound as exc:
+            raise not_found(message(exc)) from exc
         except DevreliabError as exc:
             raise ResourceError(message(exc)) from exc
 
@@ -189,7 +201,7 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "notice": logging.INFO,
 
 def _register_protocol_basics(server: MCPServer[Any]) -> None:
     """``logging/setLevel`` sets the level of devreliab's own log (written to stderr, not sent to the client);
-    ``completion/complete`` answers no suggestions (devreliab has no prompts or resource templates)."""
+    ``completion/complete`` answers no suggestions."""
 
     async def set_level(ctx: Any, params: SetLevelRequestParams) -> EmptyResult:
         logging.getLogger("devreliab").setLevel(_LEVELS.get(params.level, logging.WARNING))

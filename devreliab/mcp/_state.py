@@ -26,7 +26,9 @@ from devreliab.monitor import PerformanceMonitor
 from devreliab.monitor._calls import call_facts
 from devreliab.vfs import Workspace
 
+from ._answers import channels_for, current_channels
 from ._clients import client_label_of, current_client, named
+from ._listing import TOOLSETS, enabled_tools, switched_off
 
 log = logging.getLogger("devreliab.mcp")
 
@@ -102,6 +104,7 @@ class ServerState:
     per_session: bool = False  # one Workspace (one client memory of versions read) per session
     monitor: PerformanceMonitor | None = None  # the performance monitor (None: monitoring is off)
     _sessions: OrderedDict[str, Workspace] = field(default_factory=OrderedDict)
+    _stateless: Workspace | None = None
     _sessions_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -112,7 +115,8 @@ class ServerState:
         """The process's workspace and every session's (their caches are separate)."""
         with self._sessions_lock:
             sessions = list(self._sessions.values())
-        return ([self.workspace] if self.workspace is not None else []) + sessions
+        stateless = [self._stateless] if self._stateless is not None else []
+        return ([self.workspace] if self.workspace is not None else []) + stateless + sessions
 
     @property
     def ws(self) -> Workspace:
@@ -125,8 +129,10 @@ class ServerState:
         if self.workspace is None:  # pragma: no cover - the lifespan sets it before any request
             raise RuntimeError("the workspace is not open")
         session = current_session.get()
-        if not self.per_session or session is None:
+        if not self.per_session:
             return named(self.workspace)
+        if session is None:  # no session (2026-07-28 over HTTP): nobody's reads may stand for this client's
+            return named(self._sessionless())
         with self._sessions_lock:
             found = self._sessions.get(session)
             if found is not None:
@@ -144,12 +150,35 @@ class ServerState:
             old.retire()
         return named(ws)
 
+    def _sessionless(self) -> Workspace:
+        """The workspace of requests without a session: it remembers no reads, so a write must name its base."""
+        with self._sessions_lock:
+            if self._stateless is None:
+                assert self.workspace is not None
+                self._stateless = Workspace(self.root, self.workspace.config, remember_reads=False)
+            return self._stateless
+
     def close_sessions(self) -> None:
         with self._sessions_lock:
             workspaces = list(self._sessions.values())
+            if self._stateless is not None:
+                workspaces.append(self._stateless)
+                self._stateless = None
             self._sessions.clear()
         for ws in workspaces:
             ws.close()
+
+    @property
+    def enabled_tools(self) -> frozenset[str]:
+        """devreliab.jsonc: mcp.toolsets, the tools this server offers."""
+        workspace = self.workspace
+        return enabled_tools(workspace.config.raw["mcp"]["toolsets"] if workspace is not None else list(TOOLSETS))
+
+    @property
+    def answers(self) -> str:
+        """devreliab.jsonc: mcp.answers, which channels of an answer are complete (see ``_answers``)."""
+        workspace = self.workspace
+        return str(workspace.config.raw["mcp"]["answers"]) if workspace is not None else "auto"
 
     @property
     def guidance_on_write(self) -> bool:
@@ -208,8 +237,11 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
         current_session.set(_session_key(ctx))  # the tool's worker thread runs in a copy of this context
         current_client.set(client_label_of(ctx.session, state.pid))
         facts = call_facts(ctx, _session_key(ctx))
+        current_channels.set(channels_for(facts["client"], state.answers))
         started = time.perf_counter()
-        refusal = await state.guard(ctx, tool) if state.guard is not None else None
+        refusal = switched_off(tool, state.enabled_tools)
+        if refusal is None and state.guard is not None:
+            refusal = await state.guard(ctx, tool)
         if refusal is not None:
             state.report(ToolCall(tool, time.perf_counter() - started, "error", True, **facts))
             return CallToolResult(content=[TextContent(type="text", text=f"Error executing tool {tool}: {refusal}")],

@@ -26,6 +26,7 @@ from devreliab.guidance import analyze_path
 from devreliab.guidance._gates import evaluate, read_baseline
 from devreliab.vfs import ReadError, Workspace
 
+from . import _answers as a
 from . import _guidance as g
 from ._errors import refusals_as_tool_errors
 from ._health import _open_conflicts, health_of
@@ -38,6 +39,7 @@ from ._models import (
     EditFileResult,
     FileHistoryResult,
     FileInfoResult,
+    FileOpOut,
     HealthResult,
     HistoryEntryOut,
     HotspotOut,
@@ -65,30 +67,26 @@ MAX_RECOMMENDATIONS = 20
 MAX_HOTSPOTS = 10
 
 # -- argument types ----------------------------------------------------------------------------------------
-_PATH = "File path relative to the workspace root ('/'-separated); an absolute path inside the root also works."
 _VERSION = "A version as returned by read_file/write_file: 'sha256:' + 64 hex digits."
-FilePath = Annotated[str, Field(min_length=1, max_length=4096, description=_PATH)]
-DirPath = Annotated[str, Field(min_length=1, max_length=4096, description=(
-    "Directory (or file) relative to the workspace root; '.' is the root."))]
+FilePath = Annotated[str, Field(min_length=1, max_length=4096)]  # "relative to the root": said in the instructions
+DirPath = Annotated[str, Field(min_length=1, max_length=4096, description="Directory or file; '.' is the root.")]
 Version = Annotated[str, Field(min_length=1, max_length=80, description=_VERSION)]
 BaseVersion = Annotated[str | None, Field(min_length=1, max_length=80, description=(
-    "The version your change is based on (default: the version you last read). 'absent' means 'I am creating "
-    "this file'."))]
+    "Base version (default: the one you read); 'absent': a new file."))]
 IfVersion = Annotated[str | None, Field(min_length=1, max_length=80, description=(
-    "The version you already have: if the file still has it, the answer is {unchanged: true} without content."))]
-StartLine = Annotated[int | None, Field(ge=1, le=10_000_000, description="First line to return, 1-based.")]
-EndLine = Annotated[int | None, Field(ge=1, le=10_000_000, description="Last line to return, inclusive.")]
+    "The version you hold: if still current, the answer is 'unchanged' without text."))]
+StartLine = Annotated[int | None, Field(ge=1, description="First line to return, 1-based.")]
+EndLine = Annotated[int | None, Field(ge=1, description="Last line to return, inclusive.")]
 Content = Annotated[str, Field(max_length=16 * 1024 * 1024, description="The complete new text of the file.")]
 
 
 class EditIn(BaseModel):
-    """One search-and-replace edit."""
+    # no docstring: it would be published as the schema's description, in every tools/list
 
     model_config = {"extra": "forbid"}
     old_text: str = Field(min_length=1, max_length=1_000_000, description=(
-        "Exact text to replace, copied from the file (whitespace included); it must occur exactly once unless "
-        "replace_all is set."))
-    new_text: str = Field(max_length=4_000_000, description="The replacement text.")
+        "Exact text to replace (whitespace included); it must occur once unless replace_all."))
+    new_text: str = Field(max_length=4_000_000, description="Its replacement.")
     replace_all: bool = Field(default=False, description="Replace every occurrence of old_text.")
 
 
@@ -125,11 +123,6 @@ WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_
 WRITE_IDEMPOTENT = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True,
                                    open_world_hint=False)
 
-CONFLICT_HELP = (
-    "A conflict is a normal answer, not an error: status 'conflict', conflict_id, current_version and in diff "
-    "the merge with <<<<<<< ours / >>>>>>> theirs markers; nothing was written. Resolve it with "
-    "resolve_conflict(conflict_id, 'ours' | 'theirs' | 'content' with the merged text), or read_file again and "
-    "redo your change.")
 
 
 def _inside_root(ws: Workspace, given: str) -> str:
@@ -156,20 +149,87 @@ def _disk_bytes(ws: Workspace, given: str, limit: int) -> bytes | None:
         return None
 
 
+def next_step(status: str, conflict_id: str | None, version: str | None) -> str | None:
+    """What the model should do after a write that did not simply go through."""
+    if status == "conflict":
+        return (f"Nothing was written: another change touched the same lines. Resolve with resolve_conflict("
+                f"conflict_id='{conflict_id}', resolution='ours' | 'theirs' | 'content'), or read_file again and "
+                "redo your change.")
+    if status == "merged":
+        return (f"Your change was merged with a change made meanwhile (the diff shows the result); the file is now "
+                f"version {version}, the base of your next write.")
+    return None
+
+
+def _file_op(r: Any) -> FileOpOut:
+    return FileOpOut(status=r.status, path=r.path, version=r.version, current_version=r.current_version,
+                     next_step=r.message)
+
+
+def read_limits(ws: Workspace) -> tuple[int, int]:
+    """The answer cap of a read: (lines, characters), from mcp.read_max_lines / mcp.read_max_chars."""
+    mcp = ws.config.raw.get("mcp", {})
+    return int(mcp.get("read_max_lines", 2000)), int(mcp.get("read_max_chars", 100_000))
+
+
+def _read_out(r: Any, shown: a.Shown, body: str, ranged: bool, channels: a.Channels) -> ReadFileResult:
+    partial = shown.truncated or ranged
+    return ReadFileResult(path=r.path, version=r.version, content=body if channels != "text" else None,
+                          encoding=r.encoding, line_ending=r.line_ending, total_lines=r.total_lines,
+                          start_line=shown.first if partial else None, end_line=shown.last if partial else None,
+                          truncated=True if shown.truncated else None, next_start_line=shown.next_start_line)
+
+
+def _read_result(r: Any, start_line: int | None, limits: tuple[int, int], line_numbers: bool,
+                 channels: a.Channels) -> tuple[ReadFileResult, str]:
+    """read_file's structured answer and its text channel (see ``_answers``)."""
+    if r.unchanged:
+        out = ReadFileResult(path=r.path, version=r.version, unchanged=True)
+        return out, f"[{r.path} | version {r.version} | unchanged: the version you hold is current, no text sent]"
+    first = start_line or 1
+    shown = a.cap(r.content, first, r.total_lines, *limits)
+    body = a.numbered(shown.text, first) if line_numbers else shown.text
+    out = _read_out(r, shown, body, start_line is not None, channels)
+    head = a.header(r.path, r.version, shown, r.total_lines)
+    tail = a.footer(shown, limits[0], r.total_lines)
+    if channels == "structured":
+        return out, f"{head} (the text is in the structured content's 'content') {tail}".rstrip()
+    return out, f"{head}\n{a.joined(body, tail)}"
+
+
 async def read_answer(ws: Workspace, path: str, start_line: int | None = None, end_line: int | None = None,
-                      if_version: str | None = None) -> CallToolResult:
+                      if_version: str | None = None, line_numbers: bool = False, *,
+                      channels: a.Channels | None = None) -> CallToolResult:
     """read_file's answer (raises DevreliabError for a refusal). A cache hit or a small file is read on the
-    event loop (a thread hand-over would cost more than the read); a bigger file on a worker thread."""
+    event loop (a thread hand-over would cost more than the read); a bigger file on a worker thread.
+    ``channels``: which channels must be complete (default: the calling client's, see ``_answers``)."""
     r = ws.read_cached(path, start_line=start_line, end_line=end_line, if_version=if_version,
                        load_up_to=INLINE_READ_BYTES)
     if r is None:
         r = await anyio.to_thread.run_sync(functools.partial(
             ws.read, path, start_line=start_line, end_line=end_line, if_version=if_version))
-    out = ReadFileResult(path=r.path, version=r.version, unchanged=True if r.unchanged else None,
-                         encoding=r.encoding, line_ending=r.line_ending, total_lines=r.total_lines)
-    # The text travels once, as the answer's text: a second copy in structuredContent would double the
-    # bytes (and the client's parsing) of every read, and the tokens of clients that show both.
-    return _answer(out, None if r.unchanged else r.content)
+    chosen = channels or a.current_channels.get()
+    out, text = _read_result(r, start_line, read_limits(ws), line_numbers, chosen)
+    return _answer(out, text)
+
+
+def read_many_answer(ws: Workspace, paths: list[str]) -> CallToolResult:
+    """read_many's answer: each file once per channel the client reads (see ``_answers``)."""
+    channels = a.current_channels.get()
+    limits = read_limits(ws)
+    results: list[ReadManyEntry] = []
+    texts: list[str] = []
+    for r in ws.read_many(paths):
+        if isinstance(r, ReadError):
+            results.append(ReadManyEntry(path=r.path, error=r.error, message=r.message))
+            texts.append(f"[{r.path} | {r.error}: {r.message}]")
+            continue
+        one, text = _read_result(r, None, limits, False, channels)
+        results.append(ReadManyEntry(path=r.path, version=r.version, content=one.content, encoding=r.encoding,
+                                     line_ending=r.line_ending, total_lines=r.total_lines, end_line=one.end_line,
+                                     truncated=one.truncated, next_start_line=one.next_start_line))
+        texts.append(text)
+    return _answer(ReadManyResult(results=results), "\n".join(texts))
 
 
 def add_notices(ws: Workspace, result: Any) -> Any:
@@ -216,46 +276,32 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- reading ---------------------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Read a file", description=(
-        "Read a text file of the workspace. The answer's text is the file's text (once); its structured content "
-        "has path, version (sha256:…), encoding, line_ending and total_lines. Read only what you need: "
-        "start_line/end_line give a range (total_lines is still the whole file). To re-check a file you already "
-        "have, pass if_version=<the version you hold>: if the file did not change the answer is "
-        "{unchanged: true} without text. The version you read is remembered as the "
-        "base of your next write_file/edit_file to that file. Binary files are refused (use file_info)."))
+        "Read a text file. The answer's first line is [path | version sha256:… | lines], then the text; that "
+        "version is the base of your next write to the file. start_line/end_line read a range; a long file is "
+        "cut with a line saying what to ask next. if_version=<version you hold> answers 'unchanged' without "
+        "text."))
     async def read_file(
         path: FilePath,
         start_line: StartLine = None,
         end_line: EndLine = None,
         if_version: IfVersion = None,
+        line_numbers: Annotated[bool, Field(description="Prefix each line with its number.")] = False,
     ) -> Annotated[CallToolResult, ReadFileResult]:
-        return await read_answer(state.ws, path, start_line, end_line, if_version)
+        return await read_answer(state.ws, path, start_line, end_line, if_version, line_numbers)
 
     @tool(READ_ONLY, title="Read several files", description=(
-        "Read up to 50 text files in one call. Returns results: one entry per path, in order, each either like "
-        "read_file's answer (path, content, version, …) or {path, error, message} for a path that could not be "
-        "read — one bad path does not fail the others."))
+        "Read up to 50 text files in one call: each like read_file's answer, in order; a path that cannot be "
+        "read gets its error and does not fail the others."))
     def read_many(
         paths: Annotated[list[FilePath], Field(min_length=1, max_length=50, description="Files to read.")],
     ) -> Annotated[CallToolResult, ReadManyResult]:
-        results = []
-        for r in state.ws.read_many(paths):
-            if isinstance(r, ReadError):
-                results.append(ReadManyEntry(path=r.path, error=r.error, message=r.message))
-            else:
-                results.append(ReadManyEntry(path=r.path, version=r.version, content=r.content,
-                                             encoding=r.encoding, line_ending=r.line_ending,
-                                             total_lines=r.total_lines))
-        return _answer(ReadManyResult(results=results))
+        return read_many_answer(state.ws, paths)
 
     # -- writing ---------------------------------------------------------------------------------------------
     @tool(WRITE, title="Write a file", description=(
-        "Create a file or replace its whole content. The change is based on expected_version if given, else on "
-        "the version you last read: if the file changed since, your change is merged with the other change "
-        "(status 'merged', diff shows the result) or, where both changed the same lines, nothing is written. "
-        + CONFLICT_HELP + " Overwriting an existing file you never read is refused: read it first. To create a "
-        "file that must not exist yet pass expected_version='absent'. Status 'created'/'written' omit the diff. "
-        "For .py files, guidance lists what the write made worse in the quality gate (fix it while you are "
-        "there). Prefer edit_file for small changes to big files."))
+        "Create a file or replace its content. A change made since your base version is merged (status "
+        "'merged'); where both changed the same lines nothing is written (status 'conflict' with conflict_id, "
+        "the merge with markers, next_step). A file you never read is not overwritten."))
     def write_file(
         path: FilePath,
         content: Content,
@@ -266,16 +312,14 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         out = WriteFileResult(status=r.status, version=r.version, conflict_id=r.conflict_id,
                               current_version=r.current_version,
                               diff=r.diff if r.status in ("merged", "conflict") else None,
-                              guidance=guidance(path, before, r.status))
+                              guidance=guidance(path, before, r.status),
+                              next_step=next_step(r.status, r.conflict_id, r.version))
         return _answer(out)
 
     @tool(WRITE, title="Edit a file", description=(
-        "Apply search-and-replace edits to a text file, in order, all or nothing. Each old_text must occur "
-        "exactly once (copy it from the file, whitespace included; add neighbouring lines to make it unique) "
-        "unless replace_all is set. Edits apply to the file as it is now, so a change made meanwhile elsewhere "
-        "in the file is kept (status 'merged'). dry_run=true shows the diff without writing. Returns status, "
-        "version and the unified diff; for .py files, guidance lists what the edit made worse in the quality "
-        "gate. An old_text that is missing or not unique is an error telling you to re-read the file."))
+        "Apply search-and-replace edits in order, all or nothing, to the file as it is now (a change made "
+        "meanwhile elsewhere is kept: status 'merged'). An old_text that is missing or not unique is an error: "
+        "re-read the file. dry_run=true only shows the diff."))
     def edit_file(
         path: FilePath,
         edits: Annotated[list[EditIn], Field(min_length=1, max_length=100, description="Edits, applied in order.")],
@@ -286,38 +330,53 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         r = state.ws.edit(path, [e.model_dump() for e in edits], expected_version=expected_version,
                           dry_run=dry_run)
         return _answer(EditFileResult(status=r.status, version=r.version, diff=r.diff,
-                                      guidance=guidance(path, before, r.status)))
+                                      guidance=guidance(path, before, r.status),
+                                      next_step=next_step(r.status, None, r.version)))
+
+    @tool(WRITE, title="Delete a file", description=(
+        "Delete a file you read (or name expected_version). A file changed since is not deleted: status "
+        "'conflict' with current_version. restore_version brings a deleted file back."))
+    def delete_file(path: FilePath, expected_version: BaseVersion = None) -> Annotated[CallToolResult, FileOpOut]:
+        return _answer(_file_op(state.ws.delete(path, expected_version=expected_version)))
+
+    @tool(WRITE, title="Move a file", description=(
+        "Rename or move a file you read (never over an existing file), on the same terms as delete_file."))
+    def move_file(path: FilePath, destination: Annotated[str, Field(min_length=1, max_length=4096,
+                                                                    description="The new path.")],
+                  expected_version: BaseVersion = None) -> Annotated[CallToolResult, FileOpOut]:
+        return _answer(_file_op(state.ws.move(path, destination, expected_version=expected_version)))
+
+    @tool(WRITE_IDEMPOTENT, title="Create a directory", description=(
+        "Create a directory and its missing parents; status 'exists' when it was there."))
+    def create_directory(path: FilePath) -> Annotated[CallToolResult, FileOpOut]:
+        return _answer(_file_op(state.ws.create_directory(path)))
 
     # -- listing and searching ------------------------------------------------------------------------------
     @tool(READ_ONLY, title="List a directory", description=(
-        "List files and directories under path (default: the workspace root) down to depth levels, skipping "
-        "what .gitignore and the config exclude. Returns entries [{path, type, size}] and truncated=true when "
-        "max_entries was reached (then list a subdirectory, or raise max_entries)."))
+        "List files and directories under path down to depth levels, without what .gitignore and the config "
+        "exclude; truncated=true when max_entries was reached."))
     def list_directory(
         path: DirPath = ".",
         depth: Annotated[int, Field(ge=1, le=20, description="1: only the directory's own entries.")] = 1,
-        include_hidden: Annotated[bool, Field(description="Include names starting with '.'.")] = False,
-        max_entries: Annotated[int, Field(ge=1, le=10_000, description="Cap on entries returned.")] = 500,
+        include_hidden: Annotated[bool, Field(description="Include dot files.")] = False,
+        max_entries: Annotated[int, Field(ge=1, le=10_000, description="Cap on entries.")] = 500,
     ) -> Annotated[CallToolResult, ListDirectoryResult]:
         r = state.ws.list_directory(path, depth=depth, include_hidden=include_hidden, max_entries=max_entries)
         return _answer(ListDirectoryResult(
             entries=[DirEntryOut(path=e.path, type=e.type, size=e.size) for e in r.entries], truncated=r.truncated))
 
     @tool(READ_ONLY, title="Search file contents", description=(
-        "Search the contents of workspace files with a regular expression (ripgrep syntax; fixed_strings=true "
-        "for plain text), respecting .gitignore. Narrow with path (a directory or file) and glob (e.g. '*.py'). "
-        "Returns matches [{path, line, column, text}] (with before/after when context_lines > 0) and "
-        "truncated=true when max_results or the time limit was reached; the text answer lists them as "
-        "path:line:column:text, one per line. Cheaper than reading files to find something."))
+        "Search file contents with a regex (ripgrep syntax; fixed_strings=true for plain text), respecting "
+        ".gitignore; narrow with path and glob. Answers path:line:column:text per match; truncated=true when "
+        "max_results or the time limit was reached. Cheaper than reading files to find something."))
     def search(
-        pattern: Annotated[str, Field(min_length=1, max_length=1000, description="Regex, or text with "
-                                      "fixed_strings.")],
+        pattern: Annotated[str, Field(min_length=1, max_length=1000, description="A regex.")],
         path: DirPath = ".",
-        glob: Annotated[str | None, Field(max_length=200, description="Only files matching this glob.")] = None,
-        fixed_strings: Annotated[bool, Field(description="Treat pattern as plain text, not a regex.")] = False,
+        glob: Annotated[str | None, Field(max_length=200, description="Only files matching it.")] = None,
+        fixed_strings: Annotated[bool, Field(description="pattern is plain text.")] = False,
         case_sensitive: Annotated[bool, Field(description="false: ignore case.")] = True,
-        context_lines: Annotated[int, Field(ge=0, le=10, description="Lines of context each side.")] = 0,
-        max_results: Annotated[int, Field(ge=1, le=1000, description="Cap on matches returned.")] = 100,
+        context_lines: Annotated[int, Field(ge=0, le=10, description="Context lines each side.")] = 0,
+        max_results: Annotated[int, Field(ge=1, le=1000, description="Cap on matches.")] = 100,
     ) -> Annotated[CallToolResult, SearchResultOut]:
         r = state.ws.search(pattern, path=path, glob=glob, fixed_strings=fixed_strings,
                             case_sensitive=case_sensitive, context_lines=context_lines, max_results=max_results)
@@ -328,8 +387,7 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         return _answer(out, _grep_lines(out))
 
     @tool(READ_ONLY, title="File facts", description=(
-        "Size, version, mtime, encoding, line_ending and whether a file is binary, without its content. Works "
-        "for binary files too."))
+        "Size, version, mtime, encoding, line_ending and whether a file is binary, without its content."))
     def file_info(path: FilePath) -> Annotated[CallToolResult, FileInfoResult]:
         r = state.ws.file_info(path)
         return _answer(FileInfoResult(path=r.path, size=r.size, version=r.version, mtime=r.mtime,
@@ -343,9 +401,8 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
                            proposal_clean=c.proposal_clean if c.kind == "overwritten" else None)
 
     @tool(READ_ONLY, title="List conflicts", description=(
-        "The open conflicts of the whole workspace (from every agent), oldest first: id, path, kind ('write': two "
-        "writes overlapped; 'overwritten': a program outside devreliab replaced a client's accepted change), the "
-        "versions involved, who and when. Resolve each with resolve_conflict."))
+        "The open conflicts of the workspace (every agent's), oldest first; kind 'overwritten': a program outside "
+        "devreliab replaced a client's accepted change."))
     def list_conflicts(
         include_resolved: Annotated[bool, Field(description="Also list resolved and superseded ones.")] = False,
     ) -> Annotated[CallToolResult, ListConflictsResult]:
@@ -353,27 +410,24 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         return _answer(ListConflictsResult(conflicts=[conflict_out(c) for c in r.conflicts]))
 
     @tool(WRITE, title="Resolve a conflict", description=(
-        "Resolve an open conflict: resolution 'ours' writes the text that could not be merged, 'theirs' keeps "
-        "what was on disk, 'merged' writes the stored proposal of an 'overwritten' conflict (when it merged "
-        "cleanly: both changes), 'content' writes the text you give in content (e.g. the merge with the markers "
-        "resolved by you). This is itself a versioned write: if the file moved on again, it is merged, or "
-        "conflicts again and the answer carries the new conflict_id."))
+        "Resolve an open conflict: 'ours' writes the text that could not be merged, 'theirs' keeps the disk, "
+        "'merged' writes the proposal of an 'overwritten' conflict (both changes; when it merged cleanly), "
+        "'content' writes your text. A versioned write itself: it may merge, or conflict again (new conflict_id)."))
     def resolve_conflict(
-        conflict_id: Annotated[str, Field(min_length=1, max_length=100, description="From a conflict answer or "
-                                          "list_conflicts.")],
+        conflict_id: Annotated[str, Field(min_length=1, max_length=100, description="From the conflict.")],
         resolution: Annotated[Literal["ours", "theirs", "merged", "content"], Field(description="Which text wins.")],
         content: Annotated[str | None, Field(max_length=16 * 1024 * 1024, description=(
-            "The resolved text; required with resolution 'content'."))] = None,
+            "The text, with resolution 'content'."))] = None,
     ) -> Annotated[CallToolResult, ResolveConflictResult]:
         if resolution == "content" and content is None:
             raise ToolError("resolution 'content' needs the resolved text in content.")
         r = state.ws.resolve_conflict(conflict_id, resolution, content)
-        return _answer(ResolveConflictResult(status=r.status, version=r.version, conflict_id=r.conflict_id))
+        return _answer(ResolveConflictResult(status=r.status, version=r.version, conflict_id=r.conflict_id,
+                                             next_step=next_step(r.status, r.conflict_id, r.version)))
 
     @tool(READ_ONLY, title="File history", description=(
-        "The versions of a file, newest first: version, the version before, which client, when and how (write, "
-        "edit, restore, resolve; 'outside' for a change no devreliab client made, kept by the local history). Any "
-        "listed version can be brought back with restore_version."))
+        "The versions of a file devreliab knows, newest first: version, the one before, client, time, action "
+        "(client 'outside': a change no devreliab client made); restore_version brings one back."))
     def file_history(
         path: FilePath,
         limit: Annotated[int, Field(ge=1, le=200, description="Most recent versions to return.")] = 20,
@@ -384,25 +438,26 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
             for v in r.versions]))
 
     @tool(WRITE_IDEMPOTENT, title="Restore a version", description=(
-        "Write back a stored version of a file (from file_history), byte for byte. Restoring is an explicit "
-        "decision, so it replaces what is on disk; pass expected_version to have a change made since merged "
-        "instead (or reported as a conflict)."))
+        "Write back a version from file_history, byte for byte, over what is on disk; with expected_version a "
+        "change made since is merged instead (or is a conflict)."))
     def restore_version(
         path: FilePath,
-        version: Annotated[str, Field(min_length=1, max_length=80, description=(
-            "The version to bring back (from file_history)."))],
+        version: Annotated[str, Field(min_length=1, max_length=80, description="From file_history.")],
         expected_version: BaseVersion = None,
     ) -> Annotated[CallToolResult, RestoreVersionResult]:
         r = state.ws.restore_version(path, version, expected_version=expected_version)
-        return _answer(RestoreVersionResult(status=r.status, version=r.version, conflict_id=r.conflict_id))
+        return _answer(RestoreVersionResult(status=r.status, version=r.version, conflict_id=r.conflict_id,
+                                            next_step=next_step(r.status, r.conflict_id, r.version)))
 
     # -- guidance --------------------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Analyse a Python file", description=(
-        "Quality and security analysis of one Python file: maintainability index, cyclomatic complexity per "
-        "function (rank A..F), bandit security findings, ranked recommendations with the best fix for each, "
-        "and whether the file passes the quality gate (with what fails it). Use it before and after "
-        "refactoring."))
-    def analyze_file(path: FilePath) -> Annotated[CallToolResult, AnalyzeFileResult]:
+        "Quality and security of one Python file: maintainability, functions near or over the complexity gate, "
+        "bandit findings, ranked fixes, the gate."))
+    def analyze_file(
+        path: FilePath,
+        all_functions: Annotated[bool, Field(description="List every function, not only those near the gate.")]
+        = False,
+    ) -> Annotated[CallToolResult, AnalyzeFileResult]:
         ws = state.ws
         info = ws.file_info(path)
         if info.binary or not info.path.endswith((".py", ".pyi")):
@@ -412,22 +467,20 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         a = g.analyse(info.path, data, config, ws.store)
         baseline = read_baseline(config.baseline) if config.baseline is not None else None
         gate = evaluate([a], config.gates, baseline)
+        every = g.functions(a)
+        shown = every if all_functions else g.near_the_gate(every, config.gates.complexity_below)
         return _answer(AnalyzeFileResult(
             path=a.path, version=a.version, maintainability=a.maintainability, mi_rank=a.mi_rank,
-            functions=g.functions(a), findings=g.findings([a]), recommendations=g.recommendations([a]),
-            gate=g.gate(gate), error=a.error.message if a.error else None))
+            functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a]),
+            recommendations=g.recommendations([a]), gate=g.gate(gate), error=a.error.message if a.error else None))
 
     @tool(READ_ONLY, title="Analyse the project", description=(
-        "Analyse the Python files of the workspace (or of paths), or only those changed since a git ref: a "
-        f"summary, the top {MAX_HOTSPOTS} hotspots (complex code that changes often), security findings (up to "
-        f"{MAX_FINDINGS}), the top {MAX_RECOMMENDATIONS} recommendations and the quality gate; truncated=true "
-        "when lists were cut. Unchanged files come from the analysis cache, so repeated runs are fast."))
+        "Analyse the workspace's Python files (or paths, or those changed since a git ref): summary, hotspots, "
+        "findings, fixes, the gate; truncated=true when lists were cut."))
     def analyze_project(
-        paths: Annotated[list[FilePath] | None, Field(max_length=200, description=(
-            "Files or directories to analyse (default: the whole workspace)."))] = None,
+        paths: Annotated[list[FilePath] | None, Field(max_length=200, description="Default: the workspace.")] = None,
         changed_since: Annotated[str | None, Field(min_length=1, max_length=200, pattern=r"^[^-\s][^\s]*$",
-                                                   description="Only files changed since this git ref, e.g. "
-                                                   "'main' or 'HEAD~3'.")] = None,
+                                                   description="A git ref, e.g. 'main'.")] = None,
     ) -> Annotated[CallToolResult, AnalyzeProjectResult]:
         ws = state.ws
         targets = [_inside_root(ws, p) for p in paths] if paths else None
@@ -451,15 +504,13 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     # -- health and metrics ---------------------------------------------------------------------------------
     @tool(READ_ONLY, title="Server health", description=(
-        "Is something wrong? The health of every devreliab server on this workspace: status 'ok', 'degraded' or "
-        "'failing' with reasons and a recommended action each, what is unusual now, forecasts, open conflicts."))
+        "Is something wrong? ok/degraded/failing for every devreliab server on this workspace, with reasons and "
+        "an action each."))
     def health() -> Annotated[CallToolResult, HealthResult]:
         return _answer(health_of(state))
 
     @tool(READ_ONLY, title="Server metrics", description=(
-        "This server process's counters: content-cache hits/misses/evictions and bytes, open conflicts, and per "
-        "tool the calls, errors, crashes and mean/max duration in ms since the process started; the monitor's "
-        "latest sample (with anomaly flags) and anomaly rates per metric."))
+        "This server's counters: cache, conflicts, per-tool calls, errors, durations."))
     def metrics() -> Annotated[CallToolResult, MetricsResult]:
         return _answer(metrics_of(state))
 
@@ -469,17 +520,38 @@ def metrics_of(state: ServerState) -> MetricsResult:
 
     stats = state.ws.cache_stats()
     conflicts, _ = _open_conflicts(state)
-    monitor = state.monitor
-    samples = rates = processes = None
-    if monitor is not None:
-        samples = {m: SampleOut(**v) for m, v in monitor.snapshot().items()} or None
-        rates = monitor.anomaly_rates() or None
-        processes = monitor.health().processes or None
+    samples, rates, processes = _monitor_figures(state.monitor)
     return MetricsResult(
         uptime_s=round(time.monotonic() - state.started, 3), pid=state.pid,
-        cache=CacheStatsOut(**stats.to_dict()), open_conflicts=conflicts,
-        tools={name: ToolMetric(calls=c.calls, errors=c.errors, crashes=c.crashes,
-                                mean_ms=round(c.total_s / c.calls * 1000, 3) if c.calls else 0.0,
-                                max_ms=round(c.max_s * 1000, 3))
-               for name, c in state.stats.snapshot().items()},
+        cache=CacheStatsOut(**{k: v for k, v in stats.to_dict().items() if v or k not in _ZERO_OMITTED}),
+        open_conflicts=conflicts,
+        tools={name: _tool_metric(c) for name, c in state.stats.snapshot().items()},
         processes=processes, samples=samples, anomaly_rates=rates)
+
+
+def _monitor_figures(monitor: Any) -> tuple[dict[str, SampleOut] | None, dict[str, float] | None, int | None]:
+    """The monitor's latest non-zero samples, non-zero anomaly rates and process count (None without one)."""
+    if monitor is None:
+        return None, None, None
+    samples = {m: SampleOut(**v) for m, v in monitor.snapshot().items()}
+    return _nonzero_samples(samples), _nonzero(monitor.anomaly_rates()), monitor.health().processes or None
+
+
+_ZERO_OMITTED = ("racy_rehashes", "evictions")
+
+
+def _tool_metric(c: Any) -> ToolMetric:
+    return ToolMetric(calls=c.calls, errors=c.errors or None, crashes=c.crashes or None,
+                      mean_ms=round(c.total_s / c.calls * 1000, 3) if c.calls else 0.0,
+                      max_ms=round(c.max_s * 1000, 3))
+
+
+def _nonzero_samples(samples: dict[str, SampleOut] | None) -> dict[str, SampleOut] | None:
+    """The samples worth a model's tokens: a zero that is not an anomaly says nothing."""
+    kept = {m: s for m, s in (samples or {}).items() if s.value or s.anomaly}
+    return kept or None
+
+
+def _nonzero(rates: dict[str, float] | None) -> dict[str, float] | None:
+    kept = {m: r for m, r in (rates or {}).items() if r}
+    return kept or None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ._cache import CacheStats
 from ._edits import Edit
+from ._fileops import FileOpResult
 from ._results import (
     ChangeEvent,
     ConflictDetail,
@@ -40,6 +41,7 @@ __all__ = [
     "Edit",
     "EditResult",
     "FileInfo",
+    "FileOpResult",
     "History",
     "HistoryEntry",
     "Listing",

@@ -287,6 +287,16 @@ class VersionStore:
         self._count(len(data))
         return row_id
 
+    def record_event(self, path: str, before: str | None, after: str, client: str, action: str) -> int:
+        """Append a journal row whose version after is already stored (or ``absent``: a delete); its id."""
+        def go(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "INSERT INTO vfs_journal(path, before, after, client, time, action) VALUES (?, ?, ?, ?, ?, ?)",
+                (path, before, after, client, time.time(), action))
+            return int(cursor.lastrowid or 0)
+
+        return self._run(go)
+
     def drop_journal(self, row_id: int) -> None:
         """Remove a journal row whose write did not happen after all."""
         self._run(lambda conn: conn.execute("DELETE FROM vfs_journal WHERE id = ?", (row_id,)))

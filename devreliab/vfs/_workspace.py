@@ -35,9 +35,11 @@ from .._errors import (
 )
 from .._policy import WorkspacePolicy
 from .._store import StateStore
+from . import _fileops
 from ._cache import CacheStats, ContentCache, Entry, Signature
 from ._diff import unified_diff as _diff
 from ._edits import Edit, apply_edits, as_edits
+from ._fileops import FileOpResult
 from ._listing import list_directory
 from ._locks import PathLocks
 from ._merge import merge_texts
@@ -125,6 +127,14 @@ class _Plan:
 _VERSION = re.compile(r"sha256:[0-9a-f]{64}")
 
 
+class _NoReadMemory(dict[str, str]):
+    """The read memory of a workspace shared by clients without an identity: it keeps nothing, so every
+    overwrite must name its base."""
+
+    def __setitem__(self, key: str, value: str) -> None:
+        return None
+
+
 def _checked(version: str, *, absent_ok: bool = True) -> str:
     """``version`` if it is a version (or ABSENT where allowed); a clear error otherwise."""
     if isinstance(version, str) and (_VERSION.fullmatch(version) or (absent_ok and version == ABSENT)):
@@ -153,7 +163,8 @@ class Workspace:
     """
 
     def __init__(self, root: PathArg, config: Config | None = None, *, client_id: str | None = None,
-                 versions_max_bytes: int | None = None, racy_window_s: float | None = None) -> None:
+                 versions_max_bytes: int | None = None, racy_window_s: float | None = None,
+                 remember_reads: bool = True) -> None:
         self._sandbox = Sandbox(root)
         self.root = self._sandbox.root
         self.config = config if config is not None else load_config(self.root)
@@ -171,7 +182,9 @@ class Workspace:
         self._locks = PathLocks(self._store.dir)
         self._cache = ContentCache(self.config.cache_max_bytes, int(racy_window_s * 1e9))
         self._max_file = self.config.cache_max_file_bytes
-        self._last_read: dict[str, str] = {}
+        # remember_reads=False: a client without an identity (many share this object), whose base must be given
+        self.remember_reads = remember_reads
+        self._last_read: dict[str, str] = {} if remember_reads else _NoReadMemory()
         self._stored: LRUCache[str, bool] = LRUCache(maxsize=20000)  # versions known to be stored
         self._watcher: Watcher | None = None
         self._history: HistoryKeeper | None = None
@@ -455,10 +468,7 @@ class Workspace:
             return _Plan("created", data, "", ours)
         theirs, fmt = disk.text(rp.given)
         if base is None:
-            raise VersionRequired(
-                f"{rp.given!r} exists (version {disk.version}) and this client has not read it; "
-                "read it first or pass expected_version, so a change made meanwhile is not overwritten",
-                disk.version or "")
+            raise VersionRequired(self._base_needed(rp.given, disk.version or ""), disk.version or "")
         if base == disk.version:
             return _Plan("written", encode(ours, fmt, rp.given), theirs, ours)
         if base == ABSENT:
@@ -476,6 +486,14 @@ class Workspace:
             ours_data, outcome.text, self.client_id)
         return _Plan(result=WriteResult(status="conflict", version=None, conflict_id=conflict_id,
                                         current_version=disk.version, diff=outcome.text))
+
+    def _base_needed(self, given: str, current: str) -> str:
+        if not self.remember_reads:
+            return (f"{given!r} exists (version {current}) and this connection has no session, so devreliab cannot "
+                    "know which version you read: pass expected_version=<the version your read answered with> "
+                    "(a change made since is then merged, never overwritten)")
+        return (f"{given!r} exists (version {current}) and this client has not read it; read it first or pass "
+                "expected_version, so a change made meanwhile is not overwritten")
 
     def write(self, path: PathArg, content: str, *, expected_version: str | None = None) -> WriteResult:
         """Write ``content``; a change made meanwhile is merged, or reported as a conflict — never lost.
@@ -621,6 +639,21 @@ class Workspace:
 
         result = self._guarded(rp, decide, "restore")
         return RestoreResult(status=result.status, version=result.version, conflict_id=result.conflict_id)
+
+    # -- deleting, moving, directories (see _fileops) -------------------------------------------------------
+    def delete(self, path: PathArg, *, expected_version: str | None = None) -> FileOpResult:
+        """Delete a file this client read (or whose ``expected_version`` it names); a file changed since is
+        not deleted (status ``conflict``). The content stays restorable with restore_version."""
+        return _fileops.delete(self, os.fspath(path), _checked(expected_version) if expected_version else None)
+
+    def move(self, source: PathArg, destination: PathArg, *, expected_version: str | None = None) -> FileOpResult:
+        """Rename a file (never over an existing one), on the same terms as ``delete``."""
+        return _fileops.move(self, os.fspath(source), os.fspath(destination),
+                             _checked(expected_version) if expected_version else None)
+
+    def create_directory(self, path: PathArg) -> FileOpResult:
+        """Create a directory and its missing parents (status ``exists`` when it was there)."""
+        return _fileops.create_directory(self, os.fspath(path))
 
     # -- listing and searching ----------------------------------------------------------------------------
     def list_directory(self, path: PathArg = ".", *, depth: int = 1, include_hidden: bool = False,

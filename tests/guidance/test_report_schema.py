@@ -102,7 +102,7 @@ def test_the_config_schema_has_each_key_with_the_loaders_default_type_minimum_an
         assert node["additionalProperties"] is False
         assert set(node["properties"]) == set(default)
     assert node.get("minimum") == MINIMUMS.get(key)
-    assert tuple(node.get("enum", ())) == CHOICES.get(key, ())
+    assert tuple(node.get("enum", node.get("items", {}).get("enum", ()))) == CHOICES.get(key, ())  # a list: per item
 
 
 # Each config is invalid for one reason; the schema and the loader must both reject it.

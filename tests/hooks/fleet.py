@@ -22,6 +22,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
 
 from devreliab import Workspace
+from tests.tools import read_text
 
 from .conftest import hook_env, run_hook
 from .payloads import claude
@@ -111,7 +112,7 @@ class Fleet:
             self.reads[s] = path.read_text()
         else:
             result = self.servers[s - SESSIONS // 2].call_tool("read_file", path=name)
-            self.reads[s] = result.content[0].text
+            self.reads[s] = read_text(result.content[0].text)
 
     def _claude_write(self, s: int, name: str, content: str) -> bool:
         path = self.root / name

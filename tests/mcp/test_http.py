@@ -18,6 +18,7 @@ from mcp.client.streamable_http import streamable_http_client
 from prometheus_client import parser
 
 from tests.conftest import run_cli
+from tests.tools import read_text
 
 from .conftest import WAIT_S, serve_env
 from .test_tools import TOOLS
@@ -82,7 +83,7 @@ async def test_the_sdk_client_lists_and_calls_tools_over_http(http_server: HttpS
         result = await client.call_tool("read_file", {"path": "README.md"})
     assert {t.name for t in tools} == TOOLS
     assert result.structured_content is not None and result.structured_content["version"].startswith("sha256:")
-    assert result.content[0].text == "# demo\nhello world\n"  # type: ignore[union-attr]
+    assert read_text(result.content[0].text) == "# demo\nhello world\n"  # type: ignore[union-attr]
 
 
 def test_a_request_from_a_foreign_origin_is_refused(http_server: HttpServer) -> None:

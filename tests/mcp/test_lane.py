@@ -17,6 +17,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from devreliab.mcp._lane import SWITCH
 from devreliab.mcp._tools import INLINE_READ_BYTES
+from tests.tools import read_text
 
 from .conftest import StdioServer, make_root
 
@@ -85,7 +86,7 @@ def pair(tmp_path: Path) -> Iterator[Pair]:
 def test_lane_answers_are_byte_for_byte_the_sdks(pair: Pair, version: str) -> None:
     pair.start(version)
     whole = pair.read(path="README.md")
-    assert whole["result"]["content"][0]["text"] == "# demo\nhello world\n"
+    assert read_text(whole["result"]["content"][0]["text"]) == "# demo\nhello world\n"
     version_read = whole["result"]["structuredContent"]["version"]
     pair.read(path="README.md", start_line=2, end_line=2)
     assert pair.read(path="README.md", if_version=version_read)["result"]["structuredContent"]["unchanged"] is True
@@ -134,7 +135,7 @@ def test_a_client_offering_roots_is_held_to_them_on_the_lane_too(pair: Pair) -> 
         assert ask["method"] == "roots/list", ask
         server.send({"jsonrpc": "2.0", "id": ask["id"],
                      "result": {"roots": [{"uri": (pair.root / "sub").as_uri(), "name": "sub"}]}})
-        assert server.answer(rid)["result"]["content"][0]["text"] == "inside the root the client offers\n"
+        assert read_text(server.answer(rid)["result"]["content"][0]["text"]) == "inside the root the client offers\n"
     inside = pair.read(path="sub/inside.txt")
     outside = pair.read(path="README.md")
     assert not inside["result"].get("isError")

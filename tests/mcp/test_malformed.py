@@ -8,12 +8,14 @@ import json
 import threading
 import time
 
+from tests.tools import read_text
+
 from .conftest import StdioServer
 
 
 def still_serves(server: StdioServer) -> None:
     result = server.call_tool("read_file", path="README.md")
-    assert result["content"][0]["text"] == "# demo\nhello world\n"
+    assert read_text(result["content"][0]["text"]) == "# demo\nhello world\n"
 
 
 def test_a_line_that_is_not_json_is_answered_with_a_parse_error(shared_stdio_server: StdioServer) -> None:

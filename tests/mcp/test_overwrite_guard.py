@@ -71,8 +71,8 @@ async def test_a_stale_plain_write_over_an_agents_edit_is_caught_told_and_merged
                                    env=serve_env())
     async with Client(params, read_timeout_seconds=60, client_info=Implementation(name="agent-a", version="1")) as c:
         await await_for(lambda: anyio.to_thread.run_sync(lease_pid, root), "a server taking the lease")
-        read = await c.call_tool("read_file", {"path": "app.py"})
-        stale = read.content[0].text  # type: ignore[union-attr]
+        await c.call_tool("read_file", {"path": "app.py"})
+        stale = (root / "app.py").read_text()  # the plain writer's copy, taken before the agent's edit
         edited = await c.call_tool("edit_file", {"path": "app.py", "edits": [
             {"old_text": "return 1", "new_text": "return 100"}]})
         assert edited.structured_content is not None and edited.structured_content["status"] == "written"

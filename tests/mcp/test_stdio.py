@@ -17,6 +17,7 @@ from devreliab._store import StateStore
 from devreliab.mcp._stdio import EOF_GRACE_S, MAX_LINE_BYTES, PIPE_BYTES
 from devreliab.monitor import _samples
 from tests.conftest import run_cli
+from tests.tools import read_text
 
 from .conftest import StdioServer, serve_env
 from .test_tools import TOOLS
@@ -26,7 +27,7 @@ def test_the_process_answers_initialize_tools_list_and_calls(stdio_server: Stdio
     tools = stdio_server.ask("tools/list")["result"]["tools"]
     assert {t["name"] for t in tools} == TOOLS
     read = stdio_server.call_tool("read_file", path="README.md")
-    assert read["content"][0]["text"] == "# demo\nhello world\n"
+    assert read_text(read["content"][0]["text"]) == "# demo\nhello world\n"
     assert read["structuredContent"]["total_lines"] == 2
     written = stdio_server.call_tool("write_file", path="out.txt", content="from stdio\n")
     assert written["structuredContent"]["status"] == "created"
@@ -114,7 +115,7 @@ def test_stdin_and_stdout_that_are_regular_files_are_served_too(root: Path, tmp_
                               stdout=stdout, stderr=subprocess.PIPE, env=serve_env(), timeout=60)
     assert proc.returncode == 0, proc.stderr.decode()
     by_id = {m.get("id"): m for m in map(json.loads, answers.read_text().splitlines())}
-    assert by_id[2]["result"]["content"][0]["text"] == "# demo\nhello world\n"
+    assert read_text(by_id[2]["result"]["content"][0]["text"]) == "# demo\nhello world\n"
 
 
 def test_a_client_that_stops_reading_stops_the_server_quietly(root: Path) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.tools import read_text
+
 from ..mcp.conftest import StdioServer
 from .conftest import scale, stop
 
@@ -22,7 +24,7 @@ LINE = re.compile(r"(victim|survivor) (\d+) (\d+)")
 
 
 def append_once(proc: StdioServer, name: str, line: str) -> dict[str, Any]:
-    current = proc.call_tool("read_file", path=name)["content"][0]["text"]  # read_file's text, sent once
+    current = read_text(proc.call_tool("read_file", path=name)["content"][0]["text"])  # after its header line
     answer = proc.call_tool("write_file", path=name, content=current + line)
     assert not answer.get("isError"), answer
     result: dict[str, Any] = answer["structuredContent"]
@@ -83,7 +85,7 @@ def test_sigkill_in_the_middle_of_writes_and_merges_never_tears_a_file_or_loses_
                     accepted["victim"].append(line)
                     versions.append(result["version"])
             # one write in flight when the process dies: its answer may or may not have arrived
-            current = victim.call_tool("read_file", path=name)["content"][0]["text"]
+            current = read_text(victim.call_tool("read_file", path=name)["content"][0]["text"])
             line = f"victim {r} 99\n"
             rid = victim.request("tools/call", {"name": "write_file",
                                                 "arguments": {"path": name, "content": current + line}})

@@ -16,6 +16,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.tools import read_text
+
 from ..mcp.conftest import StdioServer
 from .conftest import make_canary, make_workspace, scale, tree_hash
 from .strategies import JSON, TOOLS, hostile_paths, tool_arguments
@@ -202,7 +204,7 @@ def test_generated_raw_lines_never_break_the_server(target: Target, figures: dic
 
     one_line()
     still = target.proc.call_tool("read_file", path="README.md")
-    assert still["content"][0]["text"] == "# demo\nhello world\n"
+    assert read_text(still["content"][0]["text"]) == "# demo\nhello world\n"
     figures.update(raw_lines=count[0], server_crashes=0)
 
 

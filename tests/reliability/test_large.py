@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.tools import read_text
+
 from .conftest import peak_rss_kib, scale, server, stop
 
 PER_DIR = 1000
@@ -75,7 +77,7 @@ def test_a_huge_tree_and_a_huge_file_are_served_within_bounded_memory(tmp_path: 
         assert whole["isError"] is True and "limit" in whole["content"][0]["text"]
         small = timed("read_small_range", "read_file", path=f"tree/d0000/f{min(5, files - 1):04d}.txt",
                       start_line=2, end_line=2)
-        assert small["content"][0]["text"].startswith("file ")
+        assert read_text(small["content"][0]["text"]).startswith("file ")
         peak_kib = peak_rss_kib(proc.proc.pid)
         assert stop(proc) == 0
     # The bound: the server holds neither the tree nor the big file (every answer above is capped)
@@ -99,6 +101,6 @@ def test_the_advice_for_a_file_over_the_limit_works(tmp_path: Path) -> None:
         found = proc.call_tool("search", pattern=f"line {wanted:012d} ")["structuredContent"]
         ranged = proc.call_tool("read_file", path="big.log", start_line=wanted + 1, end_line=wanted + 1)
         assert not ranged.get("isError"), ranged
-        assert ranged["content"][0]["text"] == LINE.format(wanted)
+        assert read_text(ranged["content"][0]["text"]) == LINE.format(wanted)
         assert ranged["structuredContent"]["total_lines"] == lines
         assert [m["line"] for m in found["matches"]] == [wanted + 1]

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from devreliab.vfs._text import version_of
+from tests.tools import read_text
 
 from ..mcp.conftest import StdioServer
 from .conftest import scale, stop
@@ -56,7 +57,7 @@ class Agent:
             return {}
         data: dict[str, Any] = dict(answer.get("structuredContent") or {})
         if tool == "read_file" and not data.get("unchanged"):
-            data["content"] = answer["content"][0]["text"]  # read_file sends its text once, as the text content
+            data["content"] = read_text(answer["content"][0]["text"])  # the text channel: a header line, the text
         return data
 
     def accept(self, path: str, line: str, result: dict[str, Any], kind: str = "append") -> None:

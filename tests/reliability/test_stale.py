@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from devreliab.vfs import Workspace
+from tests.tools import read_text
 
 from .conftest import mounted, scale, server
 
@@ -50,7 +51,7 @@ def test_same_size_edits_under_coarse_timestamps_are_never_read_stale(open_tmp: 
                 nonlocal reads
                 want = same_size(n).decode()
                 assert ws.read("f.txt").content == want, f"stale read through the library after edit {n}"
-                got = proc.call_tool("read_file", path="f.txt")["content"][0]["text"]
+                got = read_text(proc.call_tool("read_file", path="f.txt")["content"][0]["text"])
                 assert got == want, f"stale read through the server after edit {n}"
                 reads += 2
 

@@ -97,13 +97,18 @@ export interface ToolAnswer {
   text: string;
 }
 
-/** read_file's answer: the text is the text content (sent once); the structured content describes it. */
+/** read_file's text channel starts with `[path | version sha256:… | lines]` (docs/mcp-tools.md, "Answers"). */
+const READ_HEADER = /^\[[^\n]* \| version sha256:[0-9a-f]+ \| [^\n]*\]\n/;
+
+/** read_file's answer: the text from the structured content's `content` when the server sent it there, else
+ * from the text channel after its header line; the rest from the structured content. */
 export function readResultOf(answer: ToolAnswer): ReadResult {
   const described = (answer.structured ?? {}) as Partial<ReadResult>;
   if (described.unchanged) {
     return { ...described, path: described.path ?? "", version: described.version ?? "" };
   }
-  return { ...described, path: described.path ?? "", version: described.version ?? "", content: answer.text };
+  const content = typeof described.content === "string" ? described.content : answer.text.replace(READ_HEADER, "");
+  return { ...described, path: described.path ?? "", version: described.version ?? "", content };
 }
 
 /** The JSON of a devreliab://conflict/{id} resource; an absent side is null, as in list_conflicts' versions. */
@@ -195,7 +200,7 @@ export class DevreliabClient implements DevreliabApi {
   }
 
   analyzeFile(path: string): Promise<FileAnalysis> {
-    return this.analyses.run(() => this.callTool<FileAnalysis>("analyze_file", { path })).then(normaliseAnalysis);
+    return this.analyses.run(() => this.callTool<FileAnalysis>("analyze_file", { path, all_functions: true })).then(normaliseAnalysis);
   }
 
   health(): Promise<Health> {

@@ -67,8 +67,8 @@ export interface Health {
 
 export interface ToolStats {
   calls: number;
-  errors: number;
-  crashes: number;
+  errors?: number; // left out when 0
+  crashes?: number; // left out when 0
   mean_ms: number;
   max_ms: number;
 }
@@ -115,7 +115,7 @@ export interface WriteResult {
   guidance?: string | string[];
 }
 
-/** read_file: `content` is the answer's text content; the rest is its structured content. */
+/** read_file: the file's facts and its text (`content`), from either channel of the answer. */
 export interface ReadResult {
   path: string;
   content?: string;

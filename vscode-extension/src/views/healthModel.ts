@@ -34,7 +34,7 @@ export function hitRate(metrics: Metrics): string {
 export function toolRows(metrics: Metrics): { name: string; calls: number; errors: number; mean: string; max: string }[] {
   return Object.entries(metrics.tools ?? {})
     .sort((a, b) => b[1].calls - a[1].calls || a[0].localeCompare(b[0]))
-    .map(([name, s]) => ({ name, calls: s.calls, errors: s.errors + s.crashes, mean: s.mean_ms.toFixed(1), max: s.max_ms.toFixed(1) }));
+    .map(([name, s]) => ({ name, calls: s.calls, errors: (s.errors ?? 0) + (s.crashes ?? 0), mean: s.mean_ms.toFixed(1), max: s.max_ms.toFixed(1) }));
 }
 
 export function renderHealthHtml(page: HealthPage): string {

@@ -171,18 +171,16 @@ describe("the MCP client against devreliab serve", () => {
     expect(html).not.toContain("cache: – hits (0/0)");
   });
 
-  it("reads a file's text from read_file's text content, sent once", async () => {
+  it("reads a file's text and version from read_file, complete in either channel", async () => {
     const path = "shop/deploy.py";
     const disk = readFileSync(join(root, path), "utf8");
     const read = await client.readFile(path);
     expect(read.content).toBe(disk);
     expect(read).toMatchObject({ path, version: expect.stringMatching(/^sha256:/), total_lines: disk.split("\n").length - (disk.endsWith("\n") ? 1 : 0) });
-    // the contract: the structured content describes the text but does not repeat it
+    // the contract (docs/mcp-tools.md, "Answers"): a client of unknown habits gets the text in both channels
     const raw = await client.callToolAnswer("read_file", { path });
-    expect(raw.text).toBe(disk);
-    expect(raw.structured).toBeDefined();
-    expect(raw.structured).not.toHaveProperty("content");
-    expect(Object.keys(raw.structured!).sort()).toEqual(["encoding", "line_ending", "path", "total_lines", "version"]);
+    expect(raw.text).toBe(`[${path} | version ${read.version} | ${read.total_lines} lines]\n${disk}`);
+    expect(raw.structured).toMatchObject({ path, version: read.version, content: disk });
     const again = await client.callTool<{ unchanged?: boolean }>("read_file", { path, if_version: read.version });
     expect(again).toMatchObject({ path, version: read.version, unchanged: true });
   });

@@ -78,10 +78,12 @@ describe("the devreliab://conflict/{conflict_id} resource", () => {
 });
 
 describe("read_file's answer", () => {
-  it("takes the text from the text content, the rest from the structured content", () => {
+  it("takes the text from the structured content, or from the text channel after its header line", () => {
     const structured = { path: "a.py", version: "sha256:1", encoding: "utf-8", line_ending: "\n", total_lines: 2 };
-    expect(readResultOf({ structured, text: "x = 1\ny = 2\n" })).toEqual({ ...structured, content: "x = 1\ny = 2\n" });
-    expect(readResultOf({ structured: { ...structured, total_lines: 0 }, text: "" }).content).toBe(""); // an empty file
+    const header = "[a.py | version sha256:1 | 2 lines]\n";
+    expect(readResultOf({ structured, text: header + "x = 1\ny = 2\n" })).toEqual({ ...structured, content: "x = 1\ny = 2\n" });
+    expect(readResultOf({ structured: { ...structured, content: "x = 1\n" }, text: "[a.py | version sha256:1 | 1 lines] (the text is in the structured content's 'content')" }).content).toBe("x = 1\n");
+    expect(readResultOf({ structured: { ...structured, total_lines: 0 }, text: "[a.py | version sha256:1 | empty file]\n" }).content).toBe(""); // an empty file
   });
 
   it("has no content when the file is unchanged", () => {
