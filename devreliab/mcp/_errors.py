@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -33,8 +34,7 @@ _NEXT: list[tuple[type[DevreliabError], str]] = [
     (BinaryFileError, "Text tools cannot read or change a binary file; file_info gives its size and version."),
     (EncodingError, "The file is not valid text in its encoding; leave it alone or rewrite it whole."),
     (FileTooLarge, "Read a range with start_line/end_line, or search inside the file instead."),
-    (EditError, "Read the file again and copy old_text exactly (whitespace included), add surrounding "
-                "lines to make it unique, or set replace_all."),
+    (EditError, "Read the file again and copy old_text exactly (whitespace included)."),
     (ConflictNotFound, "Call list_conflicts for the open conflicts and their ids."),
     (VersionNotFound, "Call file_history for the versions devreliab kept."),
 ]
@@ -43,8 +43,7 @@ _NEXT: list[tuple[type[DevreliabError], str]] = [
 def message(exc: DevreliabError) -> str:
     text = str(exc).rstrip()
     if isinstance(exc, VersionRequired):
-        return (f"{text}. Current version: {exc.current_version}. Call read_file, then redo your change on "
-                f"what is there now (or pass expected_version if you know your base).")
+        return f"{text.replace('read it first', 'read_file it first')}. Current version: {exc.current_version}."
     for kind, hint in _NEXT:
         if isinstance(exc, kind):
             return f"{text}. {hint}"
@@ -72,3 +71,29 @@ def refusals_as_tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise ToolError(message(exc)) from exc
 
     return wrapper
+
+
+_VALIDATION_HEAD = re.compile(r"^(Error executing tool \S+: )\d+ validation errors? for \S+$")
+_DETAILS = re.compile(r"\s*\[type=[^,\]]+(?:, input_value=(?P<value>.*?))?(?:, input_type=[^\]]+)?\]$")
+
+
+def tidy_validation(text: str) -> str:
+    """pydantic's argument errors in a model's words: ``field: what is wrong (got X)`` per problem, without the
+    internal model name, the error type tags and the documentation URL (which cost tokens and help no model)."""
+    lines = text.splitlines()
+    head = _VALIDATION_HEAD.match(lines[0]) if lines else None
+    if head is None:
+        return text
+    problems: list[str] = []
+    field = ""
+    for line in lines[1:]:
+        if line.startswith("    ") or not line.strip():
+            continue  # "For further information visit https://errors.pydantic.dev/..."
+        if not line.startswith(" "):
+            field = line.strip()
+            continue
+        found = _DETAILS.search(line)
+        what = line[: found.start()].strip() if found else line.strip()
+        got = f" (got {found['value']})" if found and found["value"] else ""
+        problems.append(f"{field}: {what}{got}")
+    return f"{head[1]}invalid arguments: " + "; ".join(problems) + ". The input schema in tools/list says what fits."

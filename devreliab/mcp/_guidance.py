@@ -9,8 +9,9 @@ longer parses, a maintainability index that fell through the threshold.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from devreliab.guidance import FileAnalysis, GateResult, ProjectAnalysis
+from devreliab.guidance import FileAnalysis, Finding, GateResult, ProjectAnalysis
 from devreliab.guidance._delta import MAX_GUIDANCE_LINES, analyse, write_guidance
 
 from ._models import FindingOut, FunctionMetric, GateOut, RecommendationOut
@@ -34,9 +35,16 @@ def near_the_gate(functions: list[FunctionMetric], complexity_below: int) -> lis
     return [f for f in functions if f.complexity >= complexity_below - NEAR_THE_GATE]
 
 
-def findings(files: Iterable[FileAnalysis]) -> list[FindingOut]:
+def _where(f: Finding) -> dict[str, Any]:
+    """A finding's columns and bandit's page on its rule: what an editor needs to underline and link it."""
+    return {"col_offset": f.col_offset, "end_col_offset": f.end_col_offset if f.end_col_offset >= 0 else None,
+            "more_info": f.more_info or None}
+
+
+def findings(files: Iterable[FileAnalysis], *, detail: bool = False) -> list[FindingOut]:
+    """The findings of ``files``; with ``detail`` (one file, for an editor) also their columns and rule page."""
     return [FindingOut(path=a.path, test_id=f.test_id, severity=f.severity, confidence=f.confidence, line=f.line,
-                       qualname=f.qualname, message=f.message, cwe=f.cwe)
+                       qualname=f.qualname, message=f.message, cwe=f.cwe, **(_where(f) if detail else {}))
             for a in files for f in a.findings]
 
 

@@ -69,6 +69,8 @@ class EditFileResult(_Out):
     status: EditStatus
     version: str | None = None
     diff: str = Field(description="Unified diff of the change (for dry_run: the change that would be made).")
+    conflict_id: str | None = None
+    current_version: str | None = None
     guidance: list[str] | None = None
     next_step: str | None = None
 
@@ -182,6 +184,9 @@ class FindingOut(_Out):
     qualname: str
     message: str
     cwe: int | None = None
+    col_offset: int | None = None  # 0-based; end_col_offset is on the finding's last line (docs/mcp-tools.md)
+    end_col_offset: int | None = None
+    more_info: str | None = None  # bandit's page on the rule
 
 
 class RecommendationOut(_Out):

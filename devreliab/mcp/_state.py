@@ -28,6 +28,7 @@ from devreliab.vfs import Workspace
 
 from ._answers import channels_for, current_channels
 from ._clients import client_label_of, current_client, named
+from ._errors import tidy_validation
 from ._listing import TOOLSETS, enabled_tools, switched_off
 
 log = logging.getLogger("devreliab.mcp")
@@ -252,6 +253,10 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
             state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True, **facts))
             raise
         seconds = time.perf_counter() - started
+        text = _error_text(result)
+        if text is not None and " validation error" in text:
+            text = tidy_validation(text)
+            result = CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
         if state.workspace is not None:
             from ._tools import add_notices  # (a cycle at import time: _tools imports this module)
 
@@ -259,7 +264,7 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
                 result = add_notices(state.ws, result)
             except Exception:  # a notice is extra: it must never fail the answer
                 log.exception("could not add the notices to an answer")
-        known, outcome = _outcome(tool, _error_text(result))
+        known, outcome = _outcome(tool, text)
         state.report(ToolCall(tool, seconds, outcome, outcome != "ok", **facts, known=known))
         return result
 

@@ -21,7 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from devreliab import DevreliabError, PathOutsideWorkspace
+from devreliab import DevreliabError, PathOutsideWorkspace, WorkspaceError
 from devreliab.guidance import analyze_path
 from devreliab.guidance._gates import evaluate, read_baseline
 from devreliab.vfs import ReadError, Workspace
@@ -137,6 +137,26 @@ def _inside_root(ws: Workspace, given: str) -> str:
     return real
 
 
+def _not_python(path: str) -> ToolError:
+    return ToolError(f"{path!r} is not Python source (.py); analyze_file analyses Python files only.")
+
+
+def _python_file(ws: Workspace, given: str) -> tuple[str, bytes]:
+    """The workspace path and the bytes of the Python file at ``given``."""
+    info = ws.file_info(given)
+    if info.binary or not info.path.endswith((".py", ".pyi")):
+        raise _not_python(given)
+    return info.path, (Path(ws.root) / info.path).read_bytes()
+
+
+def _python_path(ws: Workspace, given: str) -> str:
+    """The workspace path ``given`` names (which need not exist yet), if it names Python source."""
+    rel = Path(os.path.relpath(_inside_root(ws, given), ws.root)).as_posix()
+    if not rel.endswith((".py", ".pyi")):
+        raise _not_python(given)
+    return rel
+
+
 def _disk_bytes(ws: Workspace, given: str, limit: int) -> bytes | None:
     """The bytes at ``given`` now (for guidance only): None when absent, unreadable, outside or too large."""
     try:
@@ -147,6 +167,9 @@ def _disk_bytes(ws: Workspace, given: str, limit: int) -> bytes | None:
         return p.read_bytes()
     except (OSError, DevreliabError):
         return None
+
+
+NOTHING_CHANGED = "Nothing changed: the edits leave the file as it was (new_text equals old_text)."
 
 
 def next_step(status: str, conflict_id: str | None, version: str | None) -> str | None:
@@ -187,6 +210,9 @@ def _read_result(r: Any, start_line: int | None, limits: tuple[int, int], line_n
         out = ReadFileResult(path=r.path, version=r.version, unchanged=True)
         return out, f"[{r.path} | version {r.version} | unchanged: the version you hold is current, no text sent]"
     first = start_line or 1
+    if start_line is not None and start_line > max(r.total_lines or 0, 1):
+        raise WorkspaceError(f"{r.path!r}: start_line {start_line} is past the end: the file has "
+                             f"{r.total_lines} line(s)")
     shown = a.cap(r.content, first, r.total_lines, *limits)
     body = a.numbered(shown.text, first) if line_numbers else shown.text
     out = _read_out(r, shown, body, start_line is not None, channels)
@@ -329,9 +355,11 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         before = None if dry_run else before_bytes(path)
         r = state.ws.edit(path, [e.model_dump() for e in edits], expected_version=expected_version,
                           dry_run=dry_run)
-        return _answer(EditFileResult(status=r.status, version=r.version, diff=r.diff,
-                                      guidance=guidance(path, before, r.status),
-                                      next_step=next_step(r.status, None, r.version)))
+        unchanged = r.status == "written" and not r.diff
+        return _answer(EditFileResult(
+            status=r.status, version=r.version, diff=r.diff, conflict_id=r.conflict_id,
+            current_version=r.current_version, guidance=guidance(path, before, r.status),
+            next_step=NOTHING_CHANGED if unchanged else next_step(r.status, r.conflict_id, r.version)))
 
     @tool(WRITE, title="Delete a file", description=(
         "Delete a file you read (or name expected_version). A file changed since is not deleted: status "
@@ -457,21 +485,25 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         path: FilePath,
         all_functions: Annotated[bool, Field(description="List every function, not only those near the gate.")]
         = False,
+        content: Annotated[str | None, Field(max_length=16 * 1024 * 1024, description=(
+            "Text to analyse instead of the file on disk."))]
+        = None,
     ) -> Annotated[CallToolResult, AnalyzeFileResult]:
         ws = state.ws
-        info = ws.file_info(path)
-        if info.binary or not info.path.endswith((".py", ".pyi")):
-            raise ToolError(f"{path!r} is not Python source (.py); analyze_file analyses Python files only.")
-        data = (Path(ws.root) / info.path).read_bytes()
         config = ws.config
-        a = g.analyse(info.path, data, config, ws.store)
+        if content is None:
+            rel, data = _python_file(ws, path)
+            a = g.analyse(rel, data, config, ws.store)
+        else:  # a buffer changes with every keystroke: analysed directly, never put in the cache
+            rel, data = _python_path(ws, path), content.encode("utf-8")
+            a = g.analyse(rel, data, config)
         baseline = read_baseline(config.baseline) if config.baseline is not None else None
         gate = evaluate([a], config.gates, baseline)
         every = g.functions(a)
         shown = every if all_functions else g.near_the_gate(every, config.gates.complexity_below)
         return _answer(AnalyzeFileResult(
             path=a.path, version=a.version, maintainability=a.maintainability, mi_rank=a.mi_rank,
-            functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a]),
+            functions=shown, functions_omitted=(len(every) - len(shown)) or None, findings=g.findings([a], detail=True),
             recommendations=g.recommendations([a]), gate=g.gate(gate), error=a.error.message if a.error else None))
 
     @tool(READ_ONLY, title="Analyse the project", description=(

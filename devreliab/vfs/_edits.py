@@ -68,7 +68,7 @@ def apply_edits(text: str, edits: list[Edit], name: str) -> str:
         if count == 0:
             raise EditError(
                 f"{label}: old_text was not found (it must match exactly, including whitespace). "
-                f"Closest lines:\n{closest_lines(text, old)}\nRe-read the file and retry"
+                f"Closest lines:\n{closest_lines(text, old)}"
             )
         if count > 1 and not edit.replace_all:
             first = text[: text.index(old)].count("\n") + 1

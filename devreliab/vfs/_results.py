@@ -63,6 +63,12 @@ class EditResult(_Result):
     status: EditStatus
     version: str | None
     diff: str
+    conflict_id: str | None = None  # conflict: the edit, applied to this client's base, overlaps a newer change
+    current_version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        return {k: v for k, v in data.items() if v is not None or k not in ("conflict_id", "current_version")}
 
 
 @dataclass(frozen=True)

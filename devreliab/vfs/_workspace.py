@@ -24,6 +24,7 @@ from .._config import Config, load_config
 from .._errors import (
     BinaryFileError,
     ConflictNotFound,
+    EditError,
     EncodingError,
     FileNotFound,
     FileTooLarge,
@@ -529,12 +530,43 @@ class Workspace:
             if disk.data is None:
                 raise FileNotFound(f"{rp.given!r} does not exist; use write to create it")
             text, fmt = disk.text(rp.given)
-            new = apply_edits(text, todo, rp.given)
+            try:
+                new = apply_edits(text, todo, rp.given)
+            except EditError as exc:
+                return self._edit_on_base(rp, disk, base, todo, exc)
             status: WriteStatus = "merged" if base not in (None, disk.version) else "written"
             return _Plan(status, encode(new, fmt, rp.given), text, new)
 
         result = self._guarded(rp, decide, "edit")
-        return EditResult(status=result.status, version=result.version, diff=result.diff or "")
+        return EditResult(status=result.status, version=result.version, diff=result.diff or "",
+                          conflict_id=result.conflict_id, current_version=result.current_version)
+
+    def _edit_on_base(self, rp: ResolvedPath, disk: _Disk, base: str | None, todo: list[Edit],
+                      failed: EditError) -> _Plan:
+        """An edit whose old_text is not in the file because the file moved on since this client's base: the
+        edit applied to the base and merged with what changed since (merged, or a conflict record). When it
+        does not apply to the base either, the error says who wrote since."""
+        if base in (None, ABSENT, disk.version):
+            raise failed
+        data = self._versions.get_blob(base) if base is not None else None
+        try:
+            ours = apply_edits(decode(data, rp.given)[0], todo, rp.given) if data is not None else None
+        except EditError:
+            ours = None
+        if ours is None:
+            raise EditError(f"{failed}\n{self._moved_on(rp, base)}") from None
+        return self._merge_plan(rp, disk, base, ours)
+
+    def _moved_on(self, rp: ResolvedPath, base: str | None) -> str:
+        """Who wrote the file since ``base``, newest first (from the journal)."""
+        writers: list[str] = []
+        for row in self._versions.history(rp.rel, 20):
+            if row.after == base:
+                break
+            if row.client not in writers:
+                writers.append(row.client)
+        who = ", ".join(writers[:3]) if writers else "a writer outside devreliab"
+        return f"The file changed since the version you based this edit on ({base}); written since by {who}."
 
     # -- conflicts ----------------------------------------------------------------------------------------
     @staticmethod

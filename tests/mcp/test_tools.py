@@ -499,6 +499,43 @@ async def test_analyze_file_reports_metrics_findings_recommendations_and_the_gat
     assert data["gate"]["passed"] is False and data["gate"]["failing_count"] >= 1
 
 
+async def test_analyze_file_with_content_analyses_the_given_text_not_the_disk_and_caches_nothing(root: Path) -> None:
+    disk = "def add(a, b):\n    return a + b\n"
+    (root / "src" / "buffer.py").write_text(disk)
+    async with connect(root) as client:
+        data = await ok(client, "analyze_file", path="src/buffer.py", content=RISKY, all_functions=True)
+        saved = await ok(client, "analyze_file", path="src/buffer.py")
+    assert data["path"] == "src/buffer.py"
+    assert "B602" in [f["test_id"] for f in data["findings"]] and data["gate"]["passed"] is False
+    assert saved.get("findings", []) == [] and saved["version"] != data["version"]
+    assert (root / "src" / "buffer.py").read_text() == disk
+    config = load_config(root)
+    store = StateStore(root)
+    try:
+        cache = AnalysisCache(root, config.analysis_hash(), store=store)
+        assert cache.get_many([data["version"]], {data["version"]: "src/buffer.py"}) == {}
+    finally:
+        store.close()
+
+
+async def test_analyze_file_with_content_names_a_file_that_need_not_exist_but_must_be_python_inside(
+        root: Path) -> None:
+    async with connect(root) as client:
+        data = await ok(client, "analyze_file", path="src/new_module.py", content="x = eval(input())\n")
+        assert "Python" in await refused(client, "analyze_file", path="notes.txt", content="x = 1\n")
+        assert "workspace" in await refused(client, "analyze_file", path="../x.py", content="x = 1\n")
+    assert not (root / "src" / "new_module.py").exists()
+    assert [f["test_id"] for f in data["findings"]] == ["B307"]
+
+
+async def test_analyze_file_findings_carry_their_columns_and_the_rule_page(root: Path) -> None:
+    async with connect(root) as client:
+        data = await ok(client, "analyze_file", path="src/cols.py", content=RISKY)
+    finding = next(f for f in data["findings"] if f["test_id"] == "B602")
+    assert finding["col_offset"] == 4 and finding["end_col_offset"] == len("    subprocess.call(a, shell=True)")
+    assert finding["more_info"].startswith("https://bandit.readthedocs.io/") and "b602" in finding["more_info"]
+
+
 async def test_analyze_file_of_a_file_with_a_syntax_error_reports_it(root: Path) -> None:
     (root / "broken.py").write_text("def f(:\n")
     async with connect(root) as client:
@@ -601,3 +638,11 @@ async def test_the_health_and_conflicts_resources_are_readable(root: Path) -> No
     assert {"devreliab://health", "devreliab://conflicts"} <= listed
     assert '"status":"ok"' in health.contents[0].text  # type: ignore[union-attr]
     assert '"path": "c.txt"' in conflicts.contents[0].text  # type: ignore[union-attr]
+
+
+async def test_analyze_project_findings_leave_the_editor_details_out(root: Path) -> None:
+    (root / "src" / "risky.py").write_text(RISKY)
+    async with connect(root) as client:
+        data = await ok(client, "analyze_project")
+    finding = next(f for f in data["findings"] if f["test_id"] == "B602")
+    assert not {"col_offset", "end_col_offset", "more_info"} & set(finding)  # tokens an agent does not need

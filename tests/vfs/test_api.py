@@ -11,8 +11,8 @@ from devreliab.vfs import Workspace
 def test_exported_members_are_pinned() -> None:
     assert sorted(vfs.__all__) == [
         "ABSENT", "CacheStats", "ChangeEvent", "ConflictDetail", "ConflictList", "ConflictSummary", "DirEntry",
-        "Edit", "EditResult", "FileInfo", "History", "HistoryEntry", "Listing", "ReadError", "ReadResult",
-        "ResolveResult", "RestoreResult", "SearchMatch", "SearchResult", "Workspace", "WriteResult",
+        "Edit", "EditResult", "FileInfo", "FileOpResult", "History", "HistoryEntry", "Listing", "ReadError",
+        "ReadResult", "ResolveResult", "RestoreResult", "SearchMatch", "SearchResult", "Workspace", "WriteResult",
     ]
     for name in vfs.__all__:
         assert getattr(vfs, name) is not None

@@ -346,3 +346,60 @@ def test_take_theirs_resolves_a_second_conflict_by_keeping_what_is_on_disk(vscod
     vscode.call("waitNoTreeRow", "Conflicts", Path(path).name, 60_000)
     vscode.call("waitWebviewText", EXTENSION_ID, r"open conflicts:\s*0\b", 60_000)
     vscode.screenshot("conflict-theirs")
+
+
+def test_typing_updates_a_finding_without_saving(vscode: VSCode) -> None:
+    path = "shop/pricing.py"
+    on_disk = (vscode.workspace / path).read_text()
+    assert "eval(" not in on_disk
+    vscode.call("openFile", path)
+    vscode.call("editorTypeAtEnd", "\nrate = eval(input())\n")
+    rows = vscode.call("waitProblem", "B307", 60_000)  # the unsaved buffer, analysed while typing
+    assert (vscode.workspace / path).read_text() == on_disk  # nothing was saved
+    assert any("devreliab" in r["aria"] + r["text"] for r in rows if "B307" in r["aria"] + r["text"]), rows
+    vscode.screenshot("typing")
+    vscode.call("command", "File: Revert File")
+    vscode.call("waitNoProblem", "B307", 60_000)
+
+
+def test_a_broken_config_shows_the_real_message_and_a_fixed_one_recovers_without_a_restart(vscode: VSCode) -> None:
+    config = vscode.workspace / "devreliab.jsonc"
+    good = config.read_text()
+    line = next(i for i, text in enumerate(good.splitlines(), 1) if '"complexity_below": 10,' in text)
+    config.write_text(good.replace('"complexity_below": 10,', '"complexity_below": 10,,', 1))
+    try:
+        shown = vscode.call("waitNotification", rf"devreliab\.jsonc.*line {line}, column \d+", 120_000)
+        assert "Traceback" not in shown and "+---" not in shown, shown
+        vscode.call("openContainer", CONTAINER)
+        vscode.call("waitWebviewText", EXTENSION_ID, r"server failed", 60_000)
+        vscode.screenshot("config-error")
+    finally:
+        config.write_text(good)
+    # saved fixed: the watcher restarts the server, no command needed
+    health = vscode.call("waitWebviewText", EXTENSION_ID, r"^(ok|degraded|failing)\b[\s\S]*open conflicts", 120_000)
+    assert "server failed" not in health, health
+
+
+def test_a_two_folder_workspace_serves_both_folders(vscode: VSCode, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    (lib / "tools").mkdir(parents=True)
+    (lib / "tools" / "calc.py").write_text("def compute(expression):\n    return eval(expression)\n")
+    (lib / ".vscode").mkdir()
+    (lib / ".vscode" / "settings.json").write_text(json.dumps({"devreliab.serverCommand": [str(DEVRELIAB)]}))
+    workspace_file = tmp_path / "two.code-workspace"
+    workspace_file.write_text(json.dumps({"folders": [{"path": str(vscode.workspace)}, {"path": str(lib)}],
+                                          "settings": {"devreliab.healthRefreshSeconds": 3600}}))
+    url = vscode.call("url")
+    opened = vscode.call("open", url.split("?")[0] + f"?workspace={workspace_file}")
+    assert opened["title"].endswith(" - code-server"), opened
+    vscode.call("openFile", "tools/calc.py")  # the second folder's file: its own server analyses it
+    vscode.call("waitProblem", "B307", 120_000)
+    vscode.call("openContainer", CONTAINER)
+    vscode.call("waitTreeRow", "Quality", "tools/calc.py", 120_000)
+    items = vscode.call("statusBarItems", "devreliab")
+    assert any("devreliab lib" in i["text"] for i in items), items  # the status names the folder it shows
+    vscode.call("openFile", "shop/deploy.py")  # and the first folder's server is still there
+    vscode.call("waitTreeRow", "Quality", "shop/", 120_000)
+    items = vscode.call("statusBarItems", "devreliab")
+    assert any("devreliab example" in i["text"] and "folder" not in i["text"] for i in items), items
+    vscode.screenshot("multi-root")

@@ -1,59 +1,49 @@
-// The composition root: builds the server manager, views, editor features and the status bar, and wires them.
+// The composition root: one FolderSession (a server, its analyses and Problems entries) per workspace folder,
+// and the window's views, editor features, commands and status bar, which show the active folder — the one
+// holding the active editor's file, else the first folder with devreliab.jsonc, else the first.
 
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { INSTALL_ACTION, installStep } from "./common/install";
-import { COMMANDS, CONFIG_SECTION, CONFLICT_SCHEME, cweUrl, INSTALL_HINT, SERVER_NAME, VIEWS } from "./common/constants";
+import { COMMANDS, CONFIG_SECTION, CONFLICT_SCHEME, cweUrl, VIEWS } from "./common/constants";
 import { createLogger, errorMessage, type Logger } from "./common/logger";
-import { DevreliabClient, RESOURCES } from "./common/mcpClient";
 import { Poller } from "./common/poller";
-import { ServerManager } from "./common/server";
-import { looksLikeMissingPackage, resolveServerCommand } from "./common/serverCommand";
-import { needsRestart, readSettings, type Settings } from "./common/settings";
-import { formatStatus } from "./common/statusBar";
+import { readSettings, type Settings } from "./common/settings";
+import { formatStatus, withFolders } from "./common/statusBar";
 import { StatusBarItem } from "./common/statusBarItem";
-import type { Finding, Health, Metrics } from "./common/types";
-import { AnalysisController } from "./editor/analysisController";
+import type { Finding } from "./common/types";
 import { ComplexityLensProvider, showBranches } from "./editor/codeLens";
 import { addNosecCommand, NosecActionProvider } from "./editor/nosecAction";
+import { FolderSession } from "./folderSession";
 import { registerMcpProvider } from "./mcpProvider";
-import { AnalysisStore } from "./views/analysisStore";
 import { ConflictsView } from "./views/conflictsView";
 import { HealthView } from "./views/healthView";
 import { QualityView } from "./views/qualityView";
 import { SecurityView } from "./views/securityView";
 import * as api from "./vscodeapi";
 
-/** The workspace folder the server serves: the first one holding devreliab.jsonc, else the first. */
-function pickRoot(): string | undefined {
+/** The file-scheme workspace folders, the first holding devreliab.jsonc first. */
+function servedFolders(): { root: string; name: string }[] {
   const folders = api.getWorkspaceFolders().filter((f) => f.uri.scheme === "file");
-  if (folders.length === 0) {
-    return undefined;
-  }
-  const withConfig = folders.find((f) => {
-    return existsSync(path.join(f.uri.fsPath, "devreliab.jsonc"));
-  });
-  return (withConfig ?? folders[0]).uri.fsPath;
+  const withConfig = folders.filter((f) => existsSync(path.join(f.uri.fsPath, "devreliab.jsonc")));
+  const ordered = [...withConfig, ...folders.filter((f) => !withConfig.includes(f))];
+  return ordered.map((f) => ({ root: f.uri.fsPath, name: f.name }));
 }
 
 export class Devreliab implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
+  /** window-wide settings (health refresh, dashboard, agent mode): those of the first folder */
   private settings: Settings;
-  private lastStderr = "";
-  private health: Health | undefined;
-  private metrics: Metrics | undefined;
-  private healthError: string | undefined;
-  private lastConflictCount = -1;
+  private readonly sessions: FolderSession[] = [];
+  private shown: FolderSession | undefined;
 
   readonly log: Logger;
-  readonly server: ServerManager;
-  readonly store = new AnalysisStore();
   private readonly status = new StatusBarItem();
-  private controller: AnalysisController | undefined;
   private quality: QualityView | undefined;
+  private security: SecurityView | undefined;
   private conflicts: ConflictsView | undefined;
   private healthView: HealthView | undefined;
+  private lenses: ComplexityLensProvider | undefined;
   private poller: Poller | undefined;
 
   constructor(
@@ -62,13 +52,18 @@ export class Devreliab implements vscode.Disposable {
   ) {
     this.log = createLogger(channel, (message, ...actions) => api.showErrorMessage(message, ...actions));
     this.settings = readSettings(api.getConfiguration(CONFIG_SECTION));
-    this.server = new ServerManager((onExit) => this.connect(onExit), this.log);
-    this.disposables.push(channel, this.status, { dispose: () => void this.server.dispose() }, { dispose: () => this.store.dispose() });
+    this.disposables.push(channel, this.status);
   }
 
-  /** Everything that must not wait for the server; then the server starts in the background. */
+  /** The sessions' servers (deactivate stops them). */
+  async stopServers(): Promise<void> {
+    await Promise.all(this.sessions.map((s) => s.server.stop().catch(() => undefined)));
+  }
+
+  /** Everything that must not wait for the servers; then they start in the background. */
   activate(): void {
-    const root = pickRoot();
+    const folders = servedFolders();
+    this.settings = folders[0] ? readSettings(api.getConfiguration(CONFIG_SECTION, api.fileUri(folders[0].root))) : this.settings;
     this.registerCommands();
     const mcpChanged = registerMcpProvider(this.context, () => this.settings, this.log);
     this.disposables.push(
@@ -76,70 +71,115 @@ export class Devreliab implements vscode.Disposable {
         if (!e.affectsConfiguration(CONFIG_SECTION)) {
           return;
         }
-        const before = this.settings;
-        this.settings = readSettings(api.getConfiguration(CONFIG_SECTION));
+        this.settings = folders[0] ? readSettings(api.getConfiguration(CONFIG_SECTION, api.fileUri(folders[0].root))) : readSettings(api.getConfiguration(CONFIG_SECTION));
         mcpChanged?.fire();
-        if (needsRestart(before, this.settings)) {
-          this.log.info("server settings changed; restarting");
-          void this.restart();
+        for (const session of this.sessions) {
+          if (e.affectsConfiguration(CONFIG_SECTION, api.fileUri(session.root))) session.settingsChanged();
         }
-        this.healthView?.update(this.snapshot());
+        this.lenses?.refresh();
+        this.security?.refresh();
+        this.updateHealthView();
       }),
     );
-    this.server.onDidChangeState(() => this.updateStatus());
-    this.updateStatus();
-    if (!root) {
+    if (folders.length === 0) {
       this.log.info("no folder is open; devreliab waits for a workspace folder");
       this.status.show({ text: "$(circle-slash) devreliab", tooltip: "devreliab: open a folder to analyse it", level: "ok", command: COMMANDS.showLog });
       this.registerHealthView(); // the view id must have a provider either way
       return;
     }
-    this.log.info(`workspace root: ${root}`);
-    this.activateForRoot(root);
+    for (const folder of folders) {
+      this.log.info(`workspace folder: ${folder.root}`);
+      const session = new FolderSession(folder.root, folder.name, this.context, this.log, {
+        changed: (s) => this.onSessionChanged(s),
+        conflictsChanged: (s) => {
+          if (s === this.shown) void this.conflicts?.refresh();
+        },
+      });
+      this.sessions.push(session);
+      this.disposables.push({ dispose: () => void session.dispose() });
+    }
+    this.shown = this.sessions[0];
+    this.registerViews(this.shown);
     if (api.isWorkspaceTrusted()) {
-      void this.startServer();
+      this.startServers();
     } else {
       // the server would run the workspace's own Python (.venv): wait until the user trusts the folder
-      this.log.info("the workspace is not trusted; devreliab starts its server once it is");
+      this.log.info("the workspace is not trusted; devreliab starts its servers once it is");
       this.status.show({ text: "$(shield) devreliab", tooltip: "devreliab: trust this workspace to start the server", level: "warning", command: "workbench.trust.manage" });
-      this.disposables.push(api.onDidGrantWorkspaceTrust(() => void this.startServer()));
+      this.disposables.push(api.onDidGrantWorkspaceTrust(() => this.startServers()));
     }
   }
 
-  private activateForRoot(root: string): void {
-    const controller = new AnalysisController(root, this.server, this.store, () => this.settings, this.log);
-    this.controller = controller;
-    const uriOf = (rel: string) => controller.uriOf(rel);
+  private startServers(): void {
+    this.poller?.start();
+    for (const session of this.sessions) {
+      void session.start();
+    }
+  }
 
-    this.quality = new QualityView(this.store, root, uriOf);
+  private registerViews(first: FolderSession): void {
+    const multi = this.sessions.length > 1;
+    this.quality = new QualityView(first.store, first.root, (rel) => first.controller.uriOf(rel));
     this.quality.view = api.createTreeView(VIEWS.quality, { treeDataProvider: this.quality, showCollapseAll: true });
-    const security = new SecurityView(this.store, uriOf);
-    security.view = api.createTreeView(VIEWS.security, { treeDataProvider: security, showCollapseAll: true });
-    this.conflicts = new ConflictsView(this.server, this.log, (rel) => void controller.analyze(rel));
+    this.security = new SecurityView(first.store, (rel) => first.controller.uriOf(rel), () => this.shownServer(), () => this.shown?.settings.securityMinSeverity ?? "LOW");
+    this.security.view = api.createTreeView(VIEWS.security, { treeDataProvider: this.security, showCollapseAll: true });
+    this.conflicts = new ConflictsView(first.server, this.log, (rel) => void this.shown?.controller.analyze(rel));
     this.conflicts.view = api.createTreeView(VIEWS.conflicts, { treeDataProvider: this.conflicts });
+    if (multi) {
+      for (const view of [this.quality.view, this.security.view, this.conflicts.view]) view.description = first.name;
+    }
     this.registerHealthView();
 
-    const lenses = new ComplexityLensProvider(this.store, (uri) => controller.relative(uri), () => this.settings);
+    this.lenses = new ComplexityLensProvider((uri) => this.lensSource(uri));
     const python: vscode.DocumentSelector = [{ language: "python", scheme: "file" }];
     this.disposables.push(
-      controller,
       this.quality,
       this.quality.view,
-      security,
-      security.view,
+      this.security,
+      this.security.view,
       this.conflicts,
       this.conflicts.view,
-      lenses,
-      api.registerCodeLensProvider(python, lenses),
+      this.lenses,
+      api.registerCodeLensProvider(python, this.lenses),
       api.registerCodeActionsProvider(python, new NosecActionProvider(), NosecActionProvider.metadata),
       api.registerTextDocumentContentProvider(CONFLICT_SCHEME, this.conflicts),
       api.onDidChangeActiveTextEditor((editor) => this.onActiveEditor(editor)),
     );
-    this.store.onDidChange(() => this.updateStatus());
+    for (const session of this.sessions) {
+      session.store.onDidChange(() => {
+        this.lenses?.refresh();
+        if (session === this.shown) this.updateStatus();
+      });
+      session.server.onDidChangeState(() => {
+        if (session === this.shown) this.security?.refresh();
+      });
+    }
     this.onActiveEditor(api.activeTextEditor());
-
-    this.poller = new Poller(() => this.settings.healthRefreshSeconds * 1000, () => this.poll());
+    this.poller = new Poller(() => this.settings.healthRefreshSeconds * 1000, () => this.pollAll());
     this.disposables.push(this.poller);
+  }
+
+  private shownServer(): { state: string; message?: string } {
+    const server = this.shown?.server;
+    return { state: server?.state ?? "stopped", message: server?.message };
+  }
+
+  private async pollAll(): Promise<void> {
+    await Promise.all(this.sessions.map((s) => s.poll()));
+  }
+
+  /** The session whose folder holds `uri`, and the file's path in it. */
+  private sessionOf(uri: vscode.Uri): { session: FolderSession; rel: string } | undefined {
+    for (const session of this.sessions) {
+      const rel = session.controller.relative(uri);
+      if (rel) return { session, rel };
+    }
+    return undefined;
+  }
+
+  private lensSource(uri: vscode.Uri) {
+    const found = this.sessionOf(uri);
+    return found ? { analysis: found.session.store.get(found.rel), settings: found.session.settings } : undefined;
   }
 
   private registerHealthView(): void {
@@ -149,8 +189,8 @@ export class Devreliab implements vscode.Disposable {
     this.healthView = new HealthView(
       () => this.settings.dashboardUrl,
       (command) => {
-        if (command === "refresh") void this.poller?.runNow();
-        else if (command === "restart") void this.restart();
+        if (command === "refresh") void this.shown?.poll();
+        else if (command === "restart") void this.shown?.restart();
         else void this.openDashboard();
       },
     );
@@ -169,13 +209,13 @@ export class Devreliab implements vscode.Disposable {
           }
         }),
       );
-    command(COMMANDS.restartServer, () => this.restart());
+    command(COMMANDS.restartServer, () => this.restartShown());
     command(COMMANDS.showLog, () => this.channel.show(true));
-    command(COMMANDS.refresh, () => this.refreshAll());
+    command(COMMANDS.refresh, () => Promise.all([this.shown?.refresh(), this.conflicts?.refresh()]));
     command(COMMANDS.analyzeFile, () => {
       const editor = api.activeTextEditor();
-      const rel = editor && this.controller?.relative(editor.document.uri);
-      return rel ? this.controller?.analyze(rel) : api.showInformationMessage("devreliab: the active editor holds no Python file of the workspace.");
+      const found = editor && this.sessionOf(editor.document.uri);
+      return found ? found.session.controller.analyze(found.rel) : api.showInformationMessage("devreliab: the active editor holds no Python file of the workspace.");
     });
     command(COMMANDS.filterAll, () => this.quality?.setFilter("all"));
     command(COMMANDS.filterCurrent, () => this.quality?.setFilter("current"));
@@ -195,6 +235,10 @@ export class Devreliab implements vscode.Disposable {
     command(COMMANDS.openDashboard, () => this.openDashboard());
   }
 
+  private async restartShown(): Promise<void> {
+    await this.shown?.restart();
+  }
+
   private async openDashboard(): Promise<void> {
     const url = this.settings.dashboardUrl;
     if (!url) {
@@ -204,183 +248,52 @@ export class Devreliab implements vscode.Disposable {
     await api.openExternal(url);
   }
 
+  /** The views follow the folder of the active editor's file. */
   private onActiveEditor(editor: vscode.TextEditor | undefined): void {
-    const rel = editor && this.controller?.relative(editor.document.uri);
-    this.quality?.setCurrent(rel);
+    const found = editor && this.sessionOf(editor.document.uri);
+    if (found && found.session !== this.shown) {
+      this.show(found.session);
+    }
+    this.quality?.setCurrent(found?.rel);
     this.updateStatus();
   }
 
-  private async connect(onExit: () => void): Promise<DevreliabClient> {
-    const root = this.controller?.root;
-    if (!root) {
-      throw new Error("no workspace folder");
+  private show(session: FolderSession): void {
+    this.shown = session;
+    const uriOf = (rel: string) => session.controller.uriOf(rel);
+    this.quality?.setSource(session.store, session.root, uriOf);
+    this.security?.setSource(session.store, uriOf);
+    this.conflicts?.setSource(session.server, (rel) => void session.controller.analyze(rel));
+    for (const view of [this.quality?.view, this.security?.view, this.conflicts?.view]) {
+      if (view) view.description = session.name;
     }
-    const resolution = resolveServerCommand(this.settings, root);
-    if (!resolution.ok) {
-      this.offerInstall(root, resolution.message, "Open Settings", () => {
-        void api.executeCommand("workbench.action.openSettings", "devreliab.");
-      });
-      throw new Error(resolution.message);
-    }
-    const spec = resolution.spec;
-    this.lastStderr = "";
-    this.log.info(`starting ${[spec.command, ...spec.args].join(" ")} (from ${spec.origin})`);
-    try {
-      return await DevreliabClient.connect(spec, {
-        clientName: "devreliab-vscode",
-        clientVersion: api.extensionVersion(this.context),
-        onStderr: (text) => {
-          this.lastStderr = (this.lastStderr + text).slice(-4000);
-          for (const line of text.split(/\r?\n/)) {
-            if (line.trim()) this.log.debug(`[server] ${line}`);
-          }
-        },
-        onClose: onExit,
-        onResourceUpdated: (uri) => this.onResourceUpdated(uri),
-      });
-    } catch (error) {
-      const stderr = this.lastStderr.trim();
-      const missing = looksLikeMissingPackage(stderr);
-      const message = missing
-        ? `devreliab is not installed in ${spec.command}. Install it with ${INSTALL_HINT} or set devreliab.interpreter / devreliab.serverCommand.`
-        : `${SERVER_NAME} server failed to start: ${errorMessage(error)}${stderr ? ` — ${stderr.split("\n").slice(-1)[0]}` : ""}`;
-      const showLog = () => void api.executeCommand(COMMANDS.showLog);
-      if (missing) {
-        this.offerInstall(root, message, "Show Log", showLog);
-      } else {
-        void this.log.showErrorOnce(message, "Show Log").then((choice) => {
-          if (choice === "Show Log") showLog();
-        });
-      }
-      throw new Error(message);
-    }
-  }
-
-  /** Show a "not installed" error with the install action (see common/install.ts) and one other action. */
-  private offerInstall(root: string, message: string, other: string, onOther: () => void): void {
-    void this.log.showErrorOnce(message, INSTALL_ACTION, other).then((choice) => {
-      if (choice === other) {
-        onOther();
-      } else if (choice === INSTALL_ACTION) {
-        const step = installStep(root, this.settings.installSource);
-        if (step.kind === "openSetting") {
-          void api.executeCommand("workbench.action.openSettings", step.setting);
-          return;
-        }
-        this.log.info(`installing: ${step.command}`);
-        api.runInTerminal("devreliab install", root, step.command);
-        void api.showInformationMessage("devreliab: installing into .venv in the terminal; run DevReliab: Restart Server when it has finished.");
-      }
-    });
-  }
-
-  private async startServer(): Promise<void> {
-    const client = await this.server.start();
-    if (client) {
-      await this.afterStart();
-    } else {
-      this.healthView?.update(this.snapshot());
-    }
-  }
-
-  private async restart(): Promise<void> {
-    if (!this.controller) {
-      return;
-    }
-    const client = await this.server.restart();
-    if (client) {
-      await this.afterStart();
-    } else {
-      this.healthView?.update(this.snapshot());
-    }
-  }
-
-  private onResourceUpdated(uri: string): void {
-    this.log.trace(`resource updated: ${uri}`);
-    if (uri === RESOURCES.conflicts) {
-      void this.conflicts?.refresh();
-    } else if (uri === RESOURCES.health) {
-      void this.poller?.runNow();
-    }
-  }
-
-  private async subscribe(): Promise<void> {
-    try {
-      const client = await this.server.ready();
-      for (const uri of [RESOURCES.conflicts, RESOURCES.health]) {
-        if (!(await client.subscribe(uri))) {
-          this.log.info("the server offers no resource subscriptions; conflicts are polled");
-          return;
-        }
-      }
-    } catch (error) {
-      this.log.warn(`subscribing to the server's resources: ${errorMessage(error)}`);
-    }
-  }
-
-  private async afterStart(): Promise<void> {
-    void this.subscribe();
-    this.poller?.start();
     void this.conflicts?.refresh();
-    this.controller?.analyzeOpenDocuments();
-    await this.scanThenRefreshHealth();
+    this.updateHealthView();
   }
 
-  /** Scans the workspace, then asks for health and metrics at once: the scan filled the server's cache and
-   * its tool statistics, and the Health view should not show the empty start-up numbers until the next poll. */
-  private async scanThenRefreshHealth(): Promise<void> {
-    await this.controller?.scanWorkspace();
-    if (this.server.state === "running") {
-      await this.poller?.runNow();
+  private onSessionChanged(session: FolderSession): void {
+    if (session === this.shown) {
+      this.updateHealthView();
     }
-  }
-
-  private async refreshAll(): Promise<void> {
-    if (this.server.state !== "running") {
-      await this.restart();
-      return;
-    }
-    await Promise.all([this.poller?.runNow(), this.conflicts?.refresh(), this.scanThenRefreshHealth()]);
-  }
-
-  private async poll(): Promise<void> {
-    try {
-      const client = await this.server.ready();
-      const [health, metrics] = await Promise.all([client.health(), client.metrics()]);
-      this.health = health;
-      this.metrics = metrics;
-      this.healthError = undefined;
-      if (health.open_conflicts !== this.lastConflictCount) {
-        this.lastConflictCount = health.open_conflicts;
-        void this.conflicts?.refresh();
-      }
-    } catch (error) {
-      this.healthError = errorMessage(error);
-      this.health = undefined;
-    }
-    this.healthView?.update(this.snapshot());
     this.updateStatus();
   }
 
-  private snapshot() {
-    return {
-      serverState: this.server.state,
-      serverMessage: this.server.message,
-      health: this.server.state === "running" ? this.health : undefined,
-      metrics: this.server.state === "running" ? this.metrics : undefined,
-      error: this.healthError,
-      updated: new Date(),
-    };
+  private updateHealthView(): void {
+    if (this.shown) this.healthView?.update(this.shown.snapshot());
   }
 
   private updateStatus(): void {
-    if (!this.controller) {
+    const session = this.shown;
+    if (!session) {
       return;
     }
     const editor = api.activeTextEditor();
-    const rel = editor && this.controller.relative(editor.document.uri);
-    const active = rel ? this.store.get(rel) : undefined;
-    this.status.show(formatStatus(this.server.state, this.server.state === "running" ? this.health : undefined, active, this.server.message));
+    const found = editor && this.sessionOf(editor.document.uri);
+    const active = found && found.session === session ? session.store.get(found.rel) : undefined;
+    const running = session.server.state === "running";
+    const view = formatStatus(session.server.state, running ? session.health : undefined, active, session.server.message);
+    const folders = this.sessions.map((s) => ({ name: s.name, state: s.server.state, message: s.server.message, health: s.health?.status }));
+    this.status.show(this.sessions.length > 1 ? withFolders(view, session.name, folders) : view);
   }
 
   dispose(): void {

@@ -26,6 +26,6 @@ export async function deactivate(): Promise<void> {
   const current = instance;
   instance = undefined;
   if (current) {
-    await current.server.stop().catch(() => undefined);
+    await current.stopServers();
   }
 }

@@ -75,6 +75,14 @@ export function onDidOpenTextDocument(listener: (d: vscode.TextDocument) => unkn
   return vscode.workspace.onDidOpenTextDocument(listener);
 }
 
+export function onDidChangeTextDocument(listener: (e: vscode.TextDocumentChangeEvent) => unknown): vscode.Disposable {
+  return vscode.workspace.onDidChangeTextDocument(listener);
+}
+
+export function onDidCloseTextDocument(listener: (d: vscode.TextDocument) => unknown): vscode.Disposable {
+  return vscode.workspace.onDidCloseTextDocument(listener);
+}
+
 export function textDocuments(): readonly vscode.TextDocument[] {
   return vscode.workspace.textDocuments;
 }
@@ -139,6 +147,20 @@ export function setContext(key: string, value: unknown): Thenable<unknown> {
   return vscode.commands.executeCommand("setContext", key, value);
 }
 
+/** A progress with counts: in the notification area with a Cancel button (`notify`), else on the Quality view.
+ * `report(message, increment)` sets the line and advances the bar (percent); `cancelled()` says whether the user
+ * pressed Cancel. */
+export function withCountedProgress<R>(
+  title: string,
+  notify: boolean,
+  task: (report: (message: string, increment: number) => void, cancelled: () => boolean) => Promise<R>,
+): Thenable<R> {
+  const location = notify ? vscode.ProgressLocation.Notification : { viewId: "devreliab.quality" };
+  return vscode.window.withProgress({ location, title, cancellable: notify }, (progress, token) =>
+    task((message, increment) => progress.report({ message, increment }), () => token.isCancellationRequested),
+  );
+}
+
 export function withProgress<R>(title: string, task: () => Promise<R>): Thenable<R> {
   return vscode.window.withProgress({ location: { viewId: "devreliab.quality" }, title }, task);
 }
@@ -180,4 +202,58 @@ export function onDidGrantWorkspaceTrust(listener: () => unknown): vscode.Dispos
 
 export function createFileSystemWatcher(root: string, glob: string): vscode.FileSystemWatcher {
   return vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), glob));
+}
+
+/** The part of the Python extension's API (ms-python.python `exports.environments`) devreliab uses. */
+interface PythonEnvironments {
+  getActiveEnvironmentPath(resource?: vscode.Uri): { id: string; path: string };
+  resolveEnvironment(env: { id: string; path: string } | string): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
+  onDidChangeActiveEnvironmentPath: vscode.Event<unknown>;
+}
+
+async function pythonEnvironments(): Promise<PythonEnvironments | undefined> {
+  const extension = vscode.extensions.getExtension<{ environments?: PythonEnvironments }>("ms-python.python");
+  if (!extension) {
+    return undefined;
+  }
+  const exports = extension.isActive ? extension.exports : await extension.activate();
+  return exports?.environments;
+}
+
+/** The interpreter the Python extension selected for `folder`, when that extension is installed. */
+export async function selectedPythonInterpreter(folder: string): Promise<string | undefined> {
+  const environments = await pythonEnvironments();
+  if (!environments) {
+    return undefined;
+  }
+  const active = environments.getActiveEnvironmentPath(vscode.Uri.file(folder));
+  const resolved = await environments.resolveEnvironment(active);
+  return resolved?.executable?.uri?.fsPath ?? active.path;
+}
+
+/** Calls `listener` when the user selects another interpreter in the Python extension. */
+export async function onDidChangePythonInterpreter(listener: () => unknown): Promise<vscode.Disposable | undefined> {
+  const environments = await pythonEnvironments();
+  return environments?.onDidChangeActiveEnvironmentPath(() => listener());
+}
+
+export function hasPythonExtension(): boolean {
+  return vscode.extensions.getExtension("ms-python.python") !== undefined;
+}
+
+export function fileUri(file: string): vscode.Uri {
+  return vscode.Uri.file(file);
+}
+
+/** Closes the editor tabs (text or diff) showing a document `matches` picks; false when there was none. */
+export async function closeTabsShowing(matches: (uri: vscode.Uri) => boolean): Promise<boolean> {
+  const tabs = vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => {
+      const input = tab.input;
+      if (input instanceof vscode.TabInputTextDiff) return matches(input.original) || matches(input.modified);
+      if (input instanceof vscode.TabInputText) return matches(input.uri);
+      return false;
+    });
+  return tabs.length > 0 ? vscode.window.tabGroups.close(tabs) : false;
 }

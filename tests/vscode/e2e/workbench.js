@@ -27,6 +27,10 @@ class Workbench {
     return await this.page.title();
   }
 
+  url() {
+    return this.page.url();
+  }
+
   /** outerHTML of the first element matching `selector` (for debugging a selector). */
   async html(selector) {
     return await this.page.locator(selector).first().evaluate((el) => el.outerHTML);
@@ -285,6 +289,40 @@ class Workbench {
     await this.page.keyboard.press('Control+S');
     await this.until('the editor to be saved', async () => (await dirty.count()) === 0, timeout);
     return true;
+  }
+
+  /** Types `text` at the end of the active editor (keyboard input, as a person types) and leaves it unsaved. */
+  async editorTypeAtEnd(text, timeout = DEFAULT_TIMEOUT) {
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await this.page.keyboard.press('Control+End');
+    for (const [i, line] of text.split('\n').entries()) {
+      if (i > 0) {
+        await this.page.keyboard.press('Enter');
+        await this.page.keyboard.press('Shift+Home'); // no auto-indent: the line starts where the text says
+        await this.page.keyboard.press('Delete');
+      }
+      if (line) await this.page.keyboard.type(line, { delay: 15 });
+    }
+    const dirty = this.page.locator('.tabs-container .tab.active.dirty');
+    await this.until('the editor to have unsaved changes', async () => (await dirty.count()) > 0, timeout);
+    return true;
+  }
+
+  /** The text of the status bar items whose text or label mentions `text`. */
+  async statusBarItems(text) {
+    return await this.page.locator('.statusbar-item').evaluateAll((els, text) => els
+      .map((el) => ({ text: el.innerText.replace(/\s+/g, ' ').trim(), aria: el.getAttribute('aria-label') || '' }))
+      .filter((i) => i.text.includes(text) || i.aria.includes(text)), text);
+  }
+
+  async waitNotification(pattern, timeout = DEFAULT_TIMEOUT) {
+    const re = new RegExp(pattern);
+    return await this.until(`a notification matching /${pattern}/`, async () => {
+      const shown = await this.notifications();
+      const hit = shown.find((m) => re.test(m));
+      if (hit) return hit;
+      throw new Error(`notifications ${JSON.stringify(shown)}`);
+    }, timeout, 500);
   }
 
   /** The visible text of both sides of the active diff editor, once it shows one: {title, original, modified}. */

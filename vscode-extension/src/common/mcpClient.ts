@@ -58,12 +58,24 @@ export class ToolError extends Error {
   }
 }
 
+export interface AnalyzeOptions {
+  /** analyse this text (the editor's unsaved buffer) instead of the file on disk */
+  content?: string;
+  /** cancels the request (waiting in the queue or sent: the server gets notifications/cancelled) */
+  signal?: AbortSignal;
+}
+
+/** The rejection of a request cancelled before it was sent. */
+export function abortError(): Error {
+  return Object.assign(new Error("the request was aborted"), { name: "AbortError" });
+}
+
 /** The part of the client the rest of the extension uses (a fake in unit tests). */
 export interface DevreliabApi {
   readonly pid: number | null;
   toolNames(): Promise<string[]>;
   callTool<T>(name: string, args?: Record<string, unknown>): Promise<T>;
-  analyzeFile(path: string): Promise<FileAnalysis>;
+  analyzeFile(path: string, options?: AnalyzeOptions): Promise<FileAnalysis>;
   health(): Promise<Health>;
   metrics(): Promise<Metrics>;
   listConflicts(includeResolved?: boolean): Promise<ConflictSummary[]>;
@@ -157,7 +169,13 @@ export class DevreliabClient implements DevreliabApi {
       const onUpdated = options.onResourceUpdated;
       client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => onUpdated(n.params.uri));
     }
-    await client.connect(transport, { timeout: options.timeoutMs ?? 60_000 });
+    try {
+      await client.connect(transport, { timeout: options.timeoutMs ?? 60_000 });
+    } catch (error) {
+      // a server that exits at start says why on stderr: let that arrive before the caller looks at it
+      if (stderr) await streamEnd(stderr, 2000);
+      throw error;
+    }
     return new DevreliabClient(client, transport, options.timeoutMs ?? 60_000);
   }
 
@@ -172,8 +190,8 @@ export class DevreliabClient implements DevreliabApi {
   }
 
   /** Calls a tool: its structured content and its text; a tool error (`isError`) throws a ToolError. */
-  async callToolAnswer(name: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> {
-    const result = await this.client.callTool({ name, arguments: args }, undefined, { timeout: this.timeoutMs });
+  async callToolAnswer(name: string, args: Record<string, unknown> = {}, signal?: AbortSignal): Promise<ToolAnswer> {
+    const result = await this.client.callTool({ name, arguments: args }, undefined, { timeout: this.timeoutMs, signal });
     const content = (result.content ?? []) as ContentBlock[];
     const text = content
       .filter((block) => block.type === "text" && typeof block.text === "string")
@@ -187,8 +205,8 @@ export class DevreliabClient implements DevreliabApi {
     return { structured, text };
   }
 
-  async callTool<T>(name: string, args: Record<string, unknown> = {}): Promise<T> {
-    const { structured, text } = await this.callToolAnswer(name, args);
+  async callTool<T>(name: string, args: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
+    const { structured, text } = await this.callToolAnswer(name, args, signal);
     if (structured) {
       return structured as T;
     }
@@ -199,8 +217,17 @@ export class DevreliabClient implements DevreliabApi {
     }
   }
 
-  analyzeFile(path: string): Promise<FileAnalysis> {
-    return this.analyses.run(() => this.callTool<FileAnalysis>("analyze_file", { path, all_functions: true })).then(normaliseAnalysis);
+  /** One file's analysis; with `content`, of that text as the file. A request whose signal is aborted while it
+   * waits for the ones before it is never sent. */
+  analyzeFile(path: string, options: AnalyzeOptions = {}): Promise<FileAnalysis> {
+    const args: Record<string, unknown> = { path, all_functions: true };
+    if (options.content !== undefined) {
+      args.content = options.content;
+    }
+    const { signal } = options;
+    return this.analyses
+      .run(() => (signal?.aborted ? Promise.reject(abortError()) : this.callTool<FileAnalysis>("analyze_file", args, signal)))
+      .then(normaliseAnalysis);
   }
 
   health(): Promise<Health> {
@@ -264,6 +291,24 @@ export class DevreliabClient implements DevreliabApi {
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+/** Resolves when `stream` has ended or closed, or after `deadlineMs`. */
+function streamEnd(stream: NodeJS.EventEmitter & { readableEnded?: boolean; destroyed?: boolean }, deadlineMs: number): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, deadlineMs);
+    function done(): void {
+      clearTimeout(timer);
+      stream.off("end", done);
+      stream.off("close", done);
+      resolve();
+    }
+    stream.once("end", done);
+    stream.once("close", done);
+  });
 }
 
 /** Fills the lists an answer leaves out when empty ("empty optional fields are left out of answers"). */

@@ -1,7 +1,8 @@
 // Which command starts `devreliab serve` for a workspace folder.
 //
-// Order: the `devreliab.serverCommand` setting, the `devreliab.interpreter` setting, `devreliab` on PATH, the
-// workspace's `.venv` interpreter (`python -P -m devreliab`). When none is there, a message with the install hint.
+// Order: the `devreliab.serverCommand` setting, the `devreliab.interpreter` setting (what the user set for
+// devreliab wins), the interpreter selected in the Python extension (`python -P -m devreliab`), `devreliab` on
+// PATH, the workspace's `.venv` interpreter. When none is there, a message with the install hint.
 
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import * as path from "node:path";
@@ -13,7 +14,7 @@ export interface ServerSpec {
   args: string[];
   cwd: string;
   /** how the command was found, for the log */
-  origin: "serverCommand" | "interpreter" | "path" | "venv";
+  origin: "serverCommand" | "interpreter" | "pythonExtension" | "path" | "venv";
 }
 
 export type Resolution = { ok: true; spec: ServerSpec } | { ok: false; message: string };
@@ -86,7 +87,11 @@ export function notFoundMessage(root: string, tried: string): string {
   );
 }
 
-export function resolveServerCommand(settings: Settings, root: string, probes: Probes = nodeProbes): Resolution {
+/**
+ * `selectedPython`: the interpreter the Python extension selected for the folder (when it is installed), tried
+ * after the settings; leave it out to skip it (e.g. when it proved to lack devreliab).
+ */
+export function resolveServerCommand(settings: Settings, root: string, probes: Probes = nodeProbes, selectedPython?: string): Resolution {
   if (settings.serverCommand.length > 0) {
     const [first, ...rest] = settings.serverCommand;
     const found = probes.which(first);
@@ -101,6 +106,9 @@ export function resolveServerCommand(settings: Settings, root: string, probes: P
       return { ok: false, message: notFoundMessage(root, `devreliab.interpreter: '${settings.interpreter}' is not an executable`) };
     }
     return { ok: true, spec: { command: python, args: [...PYTHON_MODULE, ...serveArgs(root)], cwd: root, origin: "interpreter" } };
+  }
+  if (selectedPython && probes.isExecutable(selectedPython)) {
+    return { ok: true, spec: { command: selectedPython, args: [...PYTHON_MODULE, ...serveArgs(root)], cwd: root, origin: "pythonExtension" } };
   }
   const onPath = probes.which("devreliab");
   if (onPath) {

@@ -6,11 +6,19 @@ export interface Settings {
   /** a Python interpreter with devreliab installed (`<interpreter> -m devreliab`). */
   interpreter: string;
   analyzeOnSave: boolean;
+  /** analyse the unsaved buffer while typing (debounced) */
+  analyzeOnType: boolean;
   debounceMs: number;
   codeLens: boolean;
+  /** the lowest complexity that gets a lens (functions over the gate always do) */
+  codeLensMinComplexity: number;
   healthRefreshSeconds: number;
   dashboardUrl: string;
   registerMcpServer: boolean;
+  /** the Security view hides findings below this severity */
+  securityMinSeverity: "LOW" | "MEDIUM" | "HIGH";
+  /** the most Python files a workspace scan analyses (the rest: when opened) */
+  maxScanFiles: number;
   /** a devreliab clone or built wheel the "Install into .venv" action installs from (relative: to the folder). */
   installSource: string;
 }
@@ -19,12 +27,24 @@ export const DEFAULT_SETTINGS: Settings = {
   serverCommand: [],
   interpreter: "",
   analyzeOnSave: true,
+  analyzeOnType: true,
   debounceMs: 500,
   codeLens: true,
+  codeLensMinComplexity: 5,
   healthRefreshSeconds: 10,
   dashboardUrl: "",
   registerMcpServer: true,
+  securityMinSeverity: "LOW",
+  maxScanFiles: 5000,
   installSource: "",
+};
+
+/** Each setting's key under `devreliab.` in package.json, where it differs from its field name. */
+export const SETTING_KEYS: Record<keyof Settings, string> = {
+  ...(Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((k) => [k, k])) as Record<keyof Settings, string>),
+  codeLens: "codeLens.enabled",
+  codeLensMinComplexity: "codeLens.minComplexity",
+  securityMinSeverity: "security.minSeverity",
 };
 
 /** What `vscode.workspace.getConfiguration("devreliab")` offers; a plain object in tests. */
@@ -41,6 +61,11 @@ function int(value: unknown, fallback: number, min: number, max: number): number
 
 function str(value: unknown, fallback: string): string {
   return typeof value === "string" ? value.trim() : fallback;
+}
+
+function severity(value: unknown, fallback: Settings["securityMinSeverity"]): Settings["securityMinSeverity"] {
+  const upper = typeof value === "string" ? value.trim().toUpperCase() : "";
+  return upper === "LOW" || upper === "MEDIUM" || upper === "HIGH" ? upper : fallback;
 }
 
 function bool(value: unknown, fallback: boolean): boolean {
@@ -64,11 +89,15 @@ export function readSettings(config: ConfigurationLike): Settings {
     serverCommand: argv(config.get("serverCommand")),
     interpreter: str(config.get("interpreter"), d.interpreter),
     analyzeOnSave: bool(config.get("analyzeOnSave"), d.analyzeOnSave),
+    analyzeOnType: bool(config.get("analyzeOnType"), d.analyzeOnType),
     debounceMs: int(config.get("debounceMs"), d.debounceMs, 0, 10_000),
-    codeLens: bool(config.get("codeLens"), d.codeLens),
+    codeLens: bool(config.get("codeLens.enabled"), bool(config.get("codeLens"), d.codeLens)),
+    codeLensMinComplexity: int(config.get("codeLens.minComplexity"), d.codeLensMinComplexity, 1, 1000),
     healthRefreshSeconds: int(config.get("healthRefreshSeconds"), d.healthRefreshSeconds, 2, 3600),
     dashboardUrl: str(config.get("dashboardUrl"), d.dashboardUrl),
     registerMcpServer: bool(config.get("registerMcpServer"), d.registerMcpServer),
+    securityMinSeverity: severity(config.get("security.minSeverity"), d.securityMinSeverity),
+    maxScanFiles: int(config.get("maxScanFiles"), d.maxScanFiles, 0, 100_000),
     installSource: str(config.get("installSource"), d.installSource),
   };
 }

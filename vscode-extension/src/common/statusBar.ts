@@ -12,6 +12,29 @@ export interface StatusView {
   command: string;
 }
 
+export interface FolderState {
+  name: string;
+  state: ServerState;
+  message?: string;
+  health?: string;
+}
+
+/** The item of a multi-root window: the shown folder's status, named, with every folder's state in the tooltip;
+ * a folder whose server is not running turns the item red however well the shown one does. */
+export function withFolders(view: StatusView, shown: string, folders: readonly FolderState[]): StatusView {
+  const down = folders.filter((f) => f.state !== "running" && f.state !== "starting");
+  const lines = folders.map((f) => `${f.name}: ${f.state === "running" ? `running${f.health ? `, ${f.health}` : ""}` : f.state}${f.message ? ` — ${f.message}` : ""}`);
+  const othersDown = down.filter((f) => f.name !== shown).length;
+  const level: StatusView["level"] = down.length > 0 ? "error" : view.level;
+  const text = view.text.replace(/^(\$\([\w~-]+\)) devreliab/, (_m, icon: string) => `${down.length > 0 ? "$(error)" : icon} devreliab ${shown}`);
+  return {
+    text: othersDown > 0 ? `${text} · ${othersDown} folder${othersDown === 1 ? "" : "s"} down` : text,
+    tooltip: `${view.tooltip}\n\nfolders:\n${lines.map((l) => `  • ${l}`).join("\n")}`,
+    level,
+    command: down.length > 0 ? COMMANDS.showLog : view.command,
+  };
+}
+
 export function formatStatus(state: ServerState, health: Health | undefined, active: FileAnalysis | undefined, message?: string): StatusView {
   if (state === "starting") {
     return { text: "$(sync~spin) devreliab", tooltip: "devreliab: starting the server…", level: "ok", command: COMMANDS.showLog };
@@ -26,7 +49,6 @@ export function formatStatus(state: ServerState, health: Health | undefined, act
   }
   const lines: string[] = [];
   let level: StatusView["level"] = "ok";
-  let icon = "$(pass)";
   if (health) {
     lines.push(`health: ${health.status}`);
     for (const reason of health.reasons ?? []) {
@@ -37,10 +59,8 @@ export function formatStatus(state: ServerState, health: Health | undefined, act
     }
     if (health.status === "failing") {
       level = "error";
-      icon = "$(error)";
     } else if (health.status !== "ok") {
       level = "warning";
-      icon = "$(warning)";
     }
   }
   let gate = "";
@@ -60,6 +80,8 @@ export function formatStatus(state: ServerState, health: Health | undefined, act
     }
   }
   const conflicts = health && health.open_conflicts > 0 ? ` $(git-merge)${health.open_conflicts}` : "";
+  // one icon for the whole item, the worst of health and the active file's gate: never a pass beside a failure
+  const icon = level === "error" ? "$(error)" : level === "warning" ? "$(warning)" : "$(pass)";
   return {
     text: `${icon} devreliab${gate}${conflicts}`,
     tooltip: lines.join("\n") || "devreliab",

@@ -19,6 +19,11 @@ export interface Finding {
   qualname?: string;
   message: string;
   cwe?: number;
+  /** 0-based columns of the flagged code (end: on its last line) */
+  col_offset?: number;
+  end_col_offset?: number;
+  /** bandit's page on the rule */
+  more_info?: string;
 }
 
 export interface Recommendation {
@@ -98,6 +103,8 @@ export interface ConflictSummary {
   client: string;
   created: number;
   status: string;
+  /** what kind of conflict, when the server says (e.g. `overwritten` from the overwrite guard) */
+  kind?: string;
 }
 
 export interface ResolveResult {

@@ -3,52 +3,38 @@
 import * as vscode from "vscode";
 import { COMMANDS } from "../common/constants";
 import type { Settings } from "../common/settings";
-import { failingFunctionLines } from "../views/qualityModel";
-import type { AnalysisStore } from "../views/analysisStore";
+import type { FileAnalysis } from "../common/types";
 import * as api from "../vscodeapi";
 import { describeBranches, functionBranches } from "./branches";
-
-export function lensTitle(f: { complexity: number; rank: string }, failing: boolean): string {
-  return `complexity ${f.complexity} · rank ${f.rank}${failing ? " · over the gate" : ""}`;
-}
+import { lensSpecs } from "./lensModel";
 
 export class ComplexityLensProvider implements vscode.CodeLensProvider {
   private readonly changes = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changes.event;
 
-  constructor(
-    private readonly store: AnalysisStore,
-    private readonly relative: (uri: vscode.Uri) => string | undefined,
-    private readonly settings: () => Settings,
-  ) {
-    store.onDidChange(() => this.changes.fire());
-  }
+  /** `source`: the analysis of a document's file (if any) and the settings of its folder. */
+  constructor(private readonly source: (uri: vscode.Uri) => { analysis: FileAnalysis | undefined; settings: Settings } | undefined) {}
 
   refresh(): void {
     this.changes.fire();
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
-    if (!this.settings().codeLens) {
+    const source = this.source(document.uri);
+    const analysis = source?.analysis;
+    if (!source || !analysis || !source.settings.codeLens) {
       return [];
     }
-    const rel = this.relative(document.uri);
-    const analysis = rel ? this.store.get(rel) : undefined;
-    if (!analysis) {
-      return [];
-    }
-    const failing = failingFunctionLines(analysis);
-    return analysis.functions
-      .filter((f) => f.line >= 1 && f.line <= document.lineCount)
-      .map(
-        (f) =>
-          new vscode.CodeLens(new vscode.Range(f.line - 1, 0, f.line - 1, 0), {
-            title: lensTitle(f, failing.has(f.line)),
-            tooltip: `Which branches add to ${f.qualname}'s complexity`,
-            command: COMMANDS.showBranches,
-            arguments: [document.uri, f.line, f.qualname, f.complexity],
-          }),
-      );
+    const lines = document.getText().split(/\r?\n/);
+    return lensSpecs(analysis, lines, source.settings.codeLensMinComplexity).map(
+      (lens) =>
+        new vscode.CodeLens(new vscode.Range(lens.anchor, 0, lens.anchor, 0), {
+          title: lens.title,
+          tooltip: `Which branches add to ${lens.qualname}'s complexity`,
+          command: COMMANDS.showBranches,
+          arguments: [document.uri, lens.line, lens.qualname, lens.complexity],
+        }),
+    );
   }
 
   dispose(): void {

@@ -12,8 +12,13 @@ export interface DiagnosticSpec {
   message: string;
   /** bandit test id (B602) for findings, the gate rule otherwise */
   code: string;
-  /** the CWE description for findings */
+  /** the rule's page (bandit's more_info, else the CWE description) for findings */
   href?: string;
+  /** the CWE description for findings that name one */
+  cweHref?: string;
+  /** 0-based columns of the flagged code on `line`, when the server says (findings) */
+  column?: number;
+  endColumn?: number;
   kind: "finding" | "complexity" | "maintainability" | "error" | "gate";
   /** for findings: the test id, used by the `# nosec` quick fix */
   testId?: string;
@@ -52,6 +57,18 @@ function ruleOf(text: string): DiagnosticSpec["kind"] {
   return "gate";
 }
 
+/** The 0-based [start, end) columns a diagnostic covers on a line of `lineLength` characters whose first
+ * non-blank character is at `firstNonBlank`: the finding's columns when they fit the line, else the line's text. */
+export function diagnosticColumns(spec: DiagnosticSpec, lineLength: number, firstNonBlank: number): [number, number] {
+  const start = spec.column;
+  if (start === undefined || start < 0 || start >= lineLength) {
+    return [firstNonBlank, lineLength];
+  }
+  const end = spec.endColumn;
+  // bandit's end column is on the finding's last line: on a finding spanning lines it may lie before the start
+  return [start, end !== undefined && end > start && end <= lineLength ? end : lineLength];
+}
+
 export function analysisDiagnostics(analysis: FileAnalysis): DiagnosticSpec[] {
   const failing = analysis.gate.failing.map(parseFailing).filter((f): f is FailingEntry => f !== undefined);
   const out: DiagnosticSpec[] = [];
@@ -72,7 +89,10 @@ export function analysisDiagnostics(analysis: FileAnalysis): DiagnosticSpec[] {
         `${finding.message} (${cwe}severity ${finding.severity}, confidence ${finding.confidence})` +
         (failsGate ? " — fails the quality gate" : ""),
       code: finding.test_id,
-      href: finding.cwe ? cweUrl(finding.cwe) : undefined,
+      href: finding.more_info ?? (finding.cwe ? cweUrl(finding.cwe) : undefined),
+      cweHref: finding.cwe ? cweUrl(finding.cwe) : undefined,
+      column: finding.col_offset,
+      endColumn: finding.end_col_offset,
       kind: "finding",
       testId: finding.test_id,
     });

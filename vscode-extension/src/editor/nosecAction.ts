@@ -28,6 +28,13 @@ export class NosecActionProvider implements vscode.CodeActionProvider {
         arguments: [document.uri, diagnostic.range.start.line, testId],
       };
       actions.push(action);
+      const cwe = /\bCWE-(\d+)\b/.exec(diagnostic.message);
+      if (cwe) {
+        const open = new vscode.CodeAction(`Open the description of CWE-${cwe[1]}`, vscode.CodeActionKind.QuickFix);
+        open.diagnostics = [diagnostic];
+        open.command = { title: open.title, command: COMMANDS.openCwe, arguments: [Number(cwe[1])] };
+        actions.push(open);
+      }
     }
     return actions;
   }

@@ -48,8 +48,20 @@ export function conflictLabel(conflict: ConflictSummary): string {
   return conflict.path;
 }
 
+/** Who and when, in the words of the person at the editor: the agent (the client name the server recorded)
+ * whose write conflicted, and the conflict's kind when the server says (e.g. `overwritten`). */
 export function conflictDescription(conflict: ConflictSummary, now: number = Date.now() / 1000): string {
-  return `${conflict.client} · ${ago(now - conflict.created)} · ${conflict.id}`;
+  const kind = conflict.kind ? `${conflict.kind} · ` : "";
+  return `${kind}${conflict.client}'s write · ${ago(now - conflict.created)} · ${conflict.id}`;
+}
+
+/** What a comparison shows, naming the agent (the person at the editor need not have made either change). */
+export function comparisonDescription(left: ConflictSide, right: ConflictSide, conflict: ConflictSummary): string {
+  const words: Record<ConflictSide, string> = { base: "the version both started from", theirs: "on disk", ours: `${conflict.client}'s write`, merged: "the merge" };
+  if (left === "base") {
+    return right === "theirs" ? "the change now on disk" : `${conflict.client}'s change`;
+  }
+  return `${words[left]} ↔ ${words[right]}`;
 }
 
 export function ago(seconds: number): string {
@@ -62,8 +74,8 @@ export function ago(seconds: number): string {
 /** The pairs offered under a conflict in the view: [left, right, title]. */
 export const COMPARISONS: [ConflictSide, ConflictSide, string][] = [
   ["theirs", "ours", "theirs ↔ ours"],
-  ["base", "theirs", "base ↔ theirs (their change)"],
-  ["base", "ours", "base ↔ ours (your change)"],
+  ["base", "theirs", "base ↔ theirs"],
+  ["base", "ours", "base ↔ ours"],
 ];
 
 /** Whether a text still holds conflict markers (`<<<<<<<`, `=======`, `>>>>>>>` at a line start). */

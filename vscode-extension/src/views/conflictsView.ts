@@ -3,6 +3,7 @@
 // take theirs / edit the merge — each a versioned write through resolve_conflict.
 
 import * as vscode from "vscode";
+import { Coalescer } from "../common/coalesce";
 import { COMMANDS, CONFLICT_SCHEME } from "../common/constants";
 import { errorMessage, type Logger } from "../common/logger";
 import type { ServerManager } from "../common/server";
@@ -10,6 +11,7 @@ import type { ConflictSummary, ConflictTexts } from "../common/types";
 import * as api from "../vscodeapi";
 import {
   COMPARISONS,
+  comparisonDescription,
   conflictDescription,
   conflictLabel,
   conflictUriParts,
@@ -39,19 +41,34 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
   view: vscode.TreeView<ConflictNode> | undefined;
 
   constructor(
-    private readonly server: ServerManager,
+    private server: ServerManager,
     private readonly log: Logger,
-    private readonly afterResolve: (path: string) => void,
+    private afterResolve: (path: string) => void,
   ) {}
+
+  /** Shows another folder's conflicts (multi-root: the folder of the active editor). */
+  setSource(server: ServerManager, afterResolve: (path: string) => void): void {
+    this.server = server;
+    this.afterResolve = afterResolve;
+    this.texts.clear();
+  }
 
   get openConflicts(): readonly ConflictSummary[] {
     return this.conflicts;
   }
 
-  async refresh(): Promise<void> {
+  private readonly refresher = new Coalescer(() => this.load());
+
+  /** Asks the server for the open conflicts; requests while one is running make one more call, not one each. */
+  refresh(): Promise<void> {
+    return this.refresher.run();
+  }
+
+  private async load(): Promise<void> {
     try {
       const client = await this.server.ready();
       this.conflicts = await client.listConflicts();
+      this.closeResolvedDiffs();
     } catch (error) {
       this.log.debug(`list_conflicts: ${errorMessage(error)}`);
       this.conflicts = [];
@@ -92,10 +109,23 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
     }
     const item = new vscode.TreeItem(node.title, vscode.TreeItemCollapsibleState.None);
     item.id = `compare:${node.conflict.id}:${node.left}:${node.right}`;
+    item.description = comparisonDescription(node.left, node.right, node.conflict);
     item.iconPath = new vscode.ThemeIcon("diff");
     item.contextValue = "conflictComparison";
     item.command = { title: "Compare", command: COMMANDS.conflictCompare, arguments: [node] };
     return item;
+  }
+
+  /** Closes the diff editors of conflicts that are no longer open (resolved here or by another agent). */
+  private closeResolvedDiffs(): void {
+    const open = new Set(this.conflicts.map((c) => c.id));
+    api
+      .closeTabsShowing((uri) => {
+        if (uri.scheme !== CONFLICT_SCHEME) return false;
+        const ref = parseConflictUri(uri.path, uri.query);
+        return ref !== undefined && !open.has(ref.id);
+      })
+      .catch((error: unknown) => this.log.debug(`closing the diffs of resolved conflicts: ${errorMessage(error)}`));
   }
 
   /** The texts of a conflict, from the server's devreliab://conflict/{conflict_id} resource (read once per id). */
@@ -146,7 +176,7 @@ export class ConflictsView implements vscode.TreeDataProvider<ConflictNode>, vsc
       "vscode.diff",
       conflictUri(conflict, left),
       conflictUri(conflict, right),
-      `${conflict.path}: ${title} (conflict ${conflict.id})`,
+      `${conflict.path}: ${title} — ${comparisonDescription(left, right, conflict)} (conflict ${conflict.id})`,
       { preview: true },
     );
   }

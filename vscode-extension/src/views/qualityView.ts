@@ -29,12 +29,25 @@ export class QualityView implements vscode.TreeDataProvider<Node>, vscode.Dispos
   private current: string | undefined;
   view: vscode.TreeView<Node> | undefined;
 
+  private subscription: { dispose(): void };
+
   constructor(
-    private readonly store: AnalysisStore,
-    private readonly root: string,
-    private readonly uriOf: (rel: string) => vscode.Uri,
+    private store: AnalysisStore,
+    private root: string,
+    private uriOf: (rel: string) => vscode.Uri,
   ) {
-    store.onDidChange(() => this.refresh());
+    this.subscription = store.onDidChange(() => this.refresh());
+  }
+
+  /** Shows another folder's analyses (multi-root: the folder of the active editor). */
+  setSource(store: AnalysisStore, root: string, uriOf: (rel: string) => vscode.Uri): void {
+    this.subscription.dispose();
+    this.store = store;
+    this.root = root;
+    this.uriOf = uriOf;
+    this.subscription = store.onDidChange(() => this.refresh());
+    if (this.filter === "changed") void this.setFilter("changed");
+    this.refresh();
   }
 
   get currentFilter(): QualityFilter {
@@ -120,6 +133,7 @@ export class QualityView implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.changes.dispose();
   }
 }

@@ -15,11 +15,14 @@ function severityRank(severity: string): number {
   return index < 0 ? ORDER.length : index;
 }
 
-export function groupFindings(analyses: Iterable<FileAnalysis>): SeverityGroup[] {
+/** Findings by severity, most severe first; severities below `minSeverity` are left out. */
+export function groupFindings(analyses: Iterable<FileAnalysis>, minSeverity = "LOW"): SeverityGroup[] {
   const groups = new Map<string, Finding[]>();
+  const floor = severityRank(minSeverity);
   for (const analysis of analyses) {
     for (const finding of analysis.findings) {
       const key = finding.severity.toUpperCase();
+      if (severityRank(key) > floor) continue;
       const list = groups.get(key) ?? [];
       list.push(finding);
       groups.set(key, list);
@@ -43,4 +46,29 @@ export function findingDescription(finding: Finding): string {
 
 export function findingLink(finding: Finding): string | undefined {
   return finding.cwe ? cweUrl(finding.cwe) : undefined;
+}
+
+/** How many findings `minSeverity` hides from the view. */
+export function hiddenFindings(analyses: Iterable<FileAnalysis>, minSeverity: string): number {
+  const floor = severityRank(minSeverity);
+  let n = 0;
+  for (const analysis of analyses) {
+    n += analysis.findings.filter((f) => severityRank(f.severity) > floor).length;
+  }
+  return n;
+}
+
+/** What the view says when it lists no finding: "no findings" only from a running server that analysed files;
+ * a server that is not running is not a clean project. */
+export function emptySecurityMessage(serverState: string, serverMessage: string | undefined, analysedFiles: number): string {
+  if (serverState === "starting") {
+    return "Starting the devreliab server…";
+  }
+  if (serverState !== "running") {
+    return `The devreliab server is not running${serverMessage ? `: ${serverMessage}` : ""}. Nothing was analysed; see DevReliab: Show Log.`;
+  }
+  if (analysedFiles === 0) {
+    return "No file analysed yet.";
+  }
+  return `No security findings in the ${analysedFiles} analysed file${analysedFiles === 1 ? "" : "s"}.`;
 }

@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import type { Finding } from "../common/types";
 import type { AnalysisStore } from "./analysisStore";
-import { findingDescription, findingLabel, findingLink, groupFindings, type SeverityGroup } from "./securityModel";
+import { emptySecurityMessage, findingDescription, findingLabel, findingLink, groupFindings, hiddenFindings, type SeverityGroup } from "./securityModel";
 
 export type SecurityNode = { kind: "group"; group: SeverityGroup } | { kind: "finding"; finding: Finding };
 
@@ -14,11 +14,24 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
   readonly onDidChangeTreeData = this.changes.event;
   view: vscode.TreeView<SecurityNode> | undefined;
 
+  private subscription: { dispose(): void };
+
   constructor(
-    private readonly store: AnalysisStore,
-    private readonly uriOf: (rel: string) => vscode.Uri,
+    private store: AnalysisStore,
+    private uriOf: (rel: string) => vscode.Uri,
+    private readonly server: () => { state: string; message?: string },
+    private readonly minSeverity: () => string = () => "LOW",
   ) {
-    store.onDidChange(() => this.changes.fire(undefined));
+    this.subscription = store.onDidChange(() => this.changes.fire(undefined));
+  }
+
+  /** Shows another folder's findings (multi-root: the folder of the active editor). */
+  setSource(store: AnalysisStore, uriOf: (rel: string) => vscode.Uri): void {
+    this.subscription.dispose();
+    this.store = store;
+    this.uriOf = uriOf;
+    this.subscription = store.onDidChange(() => this.changes.fire(undefined));
+    this.refresh();
   }
 
   refresh(): void {
@@ -27,9 +40,14 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
 
   getChildren(node?: SecurityNode): SecurityNode[] {
     if (!node) {
-      const groups = groupFindings(this.store.all());
+      const analyses = this.store.all();
+      const floor = this.minSeverity();
+      const groups = groupFindings(analyses, floor);
       if (this.view) {
-        this.view.message = groups.length === 0 ? "No security findings in the analysed files." : undefined;
+        const { state, message } = this.server();
+        const hidden = hiddenFindings(analyses, floor);
+        const note = hidden ? `${hidden} finding${hidden === 1 ? "" : "s"} below ${floor} hidden (devreliab.security.minSeverity).` : undefined;
+        this.view.message = groups.length === 0 ? [emptySecurityMessage(state, message, analyses.length), note].filter(Boolean).join(" ") : note;
       }
       return groups.map((group) => ({ kind: "group", group }));
     }
@@ -52,7 +70,8 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
     const link = findingLink(f);
     const tooltip = new vscode.MarkdownString(
       `**${f.test_id}** ${f.message}\n\n${f.path}:${f.line} — severity ${f.severity}, confidence ${f.confidence}` +
-        (link ? `\n\n[CWE-${f.cwe}](${link})` : ""),
+        (f.more_info ? `\n\n[${f.test_id} in bandit's documentation](${f.more_info})` : "") +
+        (link ? `${f.more_info ? " · " : "\n\n"}[CWE-${f.cwe}](${link})` : ""),
     );
     item.tooltip = tooltip;
     item.iconPath = new vscode.ThemeIcon(ICONS[f.severity.toUpperCase()] ?? "shield");
@@ -66,6 +85,7 @@ export class SecurityView implements vscode.TreeDataProvider<SecurityNode>, vsco
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.changes.dispose();
   }
 }

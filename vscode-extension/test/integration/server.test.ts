@@ -2,15 +2,18 @@
 // .venv/bin/devreliab; the server is spawned with this process's environment, PYTHONPATH included) on a
 // temporary copy of fixtures/example.
 
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../../src/common/logger";
+import { isAbort } from "../../src/common/latest";
 import { DevreliabClient, RESOURCES, ToolError } from "../../src/common/mcpClient";
+import { serverFailureReason } from "../../src/common/serverError";
 import { ServerManager } from "../../src/common/server";
 import { functionBranches } from "../../src/editor/branches";
-import { analysisDiagnostics } from "../../src/editor/diagnostics";
+import { analysisDiagnostics, diagnosticColumns } from "../../src/editor/diagnostics";
+import { lensSpecs } from "../../src/editor/lensModel";
 import { renderHealthHtml } from "../../src/views/healthModel";
 import { buildQualityTree } from "../../src/views/qualityModel";
 import { groupFindings } from "../../src/views/securityModel";
@@ -75,7 +78,8 @@ describe("the MCP client against devreliab serve", () => {
 
     const deploy = analyses.find((a) => a.path === "shop/deploy.py")!;
     const b602 = analysisDiagnostics(deploy).find((d) => d.code === "B602")!;
-    expect(b602).toMatchObject({ level: "error", line: 13, href: "https://cwe.mitre.org/data/definitions/78.html" });
+    expect(b602).toMatchObject({ level: "error", line: 13, cweHref: "https://cwe.mitre.org/data/definitions/78.html", column: expect.any(Number) });
+    expect(b602.href).toMatch(/^https:\/\/bandit\.readthedocs\.io\/.*b602/); // the code links to the rule's page
     expect(groupFindings(analyses)[0].severity).toBe("HIGH");
   });
 
@@ -189,8 +193,70 @@ describe("the MCP client against devreliab serve", () => {
     await expect(client.conflict("000000000000")).rejects.toThrow();
   });
 
+  it("analyses an unsaved buffer: findings of the typed text, on their columns, linked to bandit's rule page", async () => {
+    const path = "shop/pricing.py";
+    const disk = readFileSync(join(root, path), "utf8");
+    const typed = `${disk}\n\ndef run():\n    import subprocess\n    subprocess.call(input(), shell=True)\n`;
+    const live = await client.analyzeFile(path, { content: typed });
+    const b602 = live.findings.find((f) => f.test_id === "B602")!;
+    expect(b602.line).toBe(typed.split("\n").indexOf("    subprocess.call(input(), shell=True)") + 1);
+    const [spec] = analysisDiagnostics(live).filter((d) => d.code === "B602");
+    expect(spec.href).toMatch(/^https:\/\/bandit\.readthedocs\.io\/.*b602/);
+    expect(spec.cweHref).toBe("https://cwe.mitre.org/data/definitions/78.html");
+    const text = "    subprocess.call(input(), shell=True)";
+    expect(diagnosticColumns(spec, text.length, 4)).toEqual([4, text.length]);
+    // the disk is untouched and its analysis has no such finding
+    expect(readFileSync(join(root, path), "utf8")).toBe(disk);
+    expect((await client.analyzeFile(path)).findings.some((f) => f.test_id === "B602")).toBe(false);
+  });
+
+  it("never sends an analysis cancelled while it waits, and the newest answer is the typed text's", async () => {
+    const path = "shop/pricing.py";
+    const disk = readFileSync(join(root, path), "utf8");
+    const before = (await client.metrics()).tools.analyze_file.calls;
+    const ahead = client.analyzeFile("shop/orders.py"); // sent at once: the next ones wait behind it
+    const stale = new AbortController();
+    const first = client.analyzeFile(path, { content: `${disk}\nx = eval(input())\n`, signal: stale.signal });
+    const outcome = first.then(() => "answered", (error: unknown) => error);
+    stale.abort();
+    const newest = await client.analyzeFile(path, { content: `${disk}\ny = 1\n` });
+    await ahead;
+    expect(isAbort(await outcome)).toBe(true);
+    expect(newest.findings.some((f) => f.test_id === "B307")).toBe(false);
+    const after = (await client.metrics()).tools.analyze_file.calls;
+    expect(after - before).toBe(2); // the one ahead and the newest: the cancelled request never reached the server
+  });
+
+  it("puts the lenses of a decorated function above its decorators and none on trivial functions", async () => {
+    const branches = Array.from({ length: 6 }, (_, n) => `    if x == ${n}:\n        return ${n}\n`).join("");
+    const source = `import functools\n\n\n@functools.cache\ndef branchy(x):\n${branches}    return -1\n\n\ndef trivial():\n    return 1\n`;
+    const analysis = await client.analyzeFile("shop/lenses.py", { content: source });
+    const lenses = lensSpecs(analysis, source.split("\n"), 5);
+    expect(lenses.map((l) => [l.qualname, l.anchor, l.line])).toEqual([["branchy", 3, 5]]);
+  });
+
   it("turns a tool refusal into a ToolError with the server's advice", async () => {
     await expect(client.analyzeFile("../outside.py")).rejects.toBeInstanceOf(ToolError);
+  });
+});
+
+describe("a server that cannot start", () => {
+  it("says why with the config file's line and column, taken from its stderr", async () => {
+    const broken = mkdtempSync(join(tmpdir(), "devreliab-vscode-broken-"));
+    try {
+      writeFileSync(join(broken, "devreliab.jsonc"), '{\n  "gates": {\n    "complexity_below": 10,,\n  }\n}\n');
+      let stderr = "";
+      const launched = DevreliabClient.connect(
+        { command: COMMAND, args: [...PREFIX, "serve", "--root", broken], cwd: broken },
+        { onStderr: (t) => (stderr += t) },
+      );
+      await expect(launched).rejects.toThrow();
+      const reason = serverFailureReason(stderr);
+      expect(reason).toMatch(/devreliab\.jsonc: .*line 3, column \d+/);
+      expect(reason).not.toMatch(/^[+|-]/);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { conflictResourceUri, parseConflictResource, readResultOf } from "../../src/common/mcpClient";
 import {
   ago,
+  comparisonDescription,
   conflictDescription,
   conflictUriParts,
   hasConflictMarkers,
@@ -31,9 +32,18 @@ describe("devreliab-conflict URIs", () => {
 describe("conflict labels and results", () => {
   it("describes who and when", () => {
     expect(conflictDescription({ id: "7", path: "a.py", incoming_version: "sha256:1", client: "agent-2", created: 1000, status: "open" }, 1125)).toBe(
-      "agent-2 · 2m ago · 7",
+      "agent-2's write · 2m ago · 7",
     );
+    const overwritten = { id: "8", path: "a.py", incoming_version: "sha256:1", client: "agent-3", created: 1000, status: "open", kind: "overwritten" };
+    expect(conflictDescription(overwritten, 1000)).toBe("overwritten · agent-3's write · 0s ago · 8");
     expect([ago(5), ago(7200), ago(200000)]).toEqual(["5s ago", "2h ago", "2d ago"]);
+  });
+
+  it("names the agent in the comparisons instead of 'your change'", () => {
+    const c = { id: "7", path: "a.py", incoming_version: "sha256:1", client: "agent-b", created: 1000, status: "open" };
+    expect(comparisonDescription("theirs", "ours", c)).toBe("on disk ↔ agent-b's write");
+    expect(comparisonDescription("base", "ours", c)).toBe("agent-b's change");
+    expect(comparisonDescription("base", "theirs", c)).toBe("the change now on disk");
   });
 
   it("knows when a merge still has markers", () => {

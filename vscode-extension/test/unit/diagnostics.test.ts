@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analysisDiagnostics, parseFailing } from "../../src/editor/diagnostics";
+import { analysisDiagnostics, diagnosticColumns, parseFailing } from "../../src/editor/diagnostics";
 import { analysis, fileAnalysis } from "./helpers";
 
 describe("analysisDiagnostics", () => {
@@ -43,6 +43,28 @@ describe("analysisDiagnostics", () => {
       findings: [{ path: "m.py", test_id: "B108", severity: "MEDIUM", confidence: "MEDIUM", line: 3, message: "tmp", cwe: 377 }],
     });
     expect(analysisDiagnostics(a)).toEqual([expect.objectContaining({ line: 2, level: "warning", code: "B108" })]);
+  });
+});
+
+describe("finding links and columns", () => {
+  const finding = {
+    path: "m.py", test_id: "B602", severity: "HIGH", confidence: "HIGH", line: 4, message: "shell=True", cwe: 78,
+    col_offset: 4, end_col_offset: 34, more_info: "https://bandit.readthedocs.io/en/1.8.6/plugins/b602_subprocess_popen_with_shell_equals_true.html",
+  };
+
+  it("links the code to bandit's rule page and keeps the CWE link beside it", () => {
+    const [spec] = analysisDiagnostics(fileAnalysis("m.py", { findings: [finding] }));
+    expect(spec).toMatchObject({ href: finding.more_info, cweHref: "https://cwe.mitre.org/data/definitions/78.html", column: 4, endColumn: 34 });
+    const [old] = analysisDiagnostics(fileAnalysis("m.py", { findings: [{ ...finding, more_info: undefined }] }));
+    expect(old.href).toBe("https://cwe.mitre.org/data/definitions/78.html");
+  });
+
+  it("covers the finding's columns, and the line's text when the columns do not fit the line", () => {
+    const [spec] = analysisDiagnostics(fileAnalysis("m.py", { findings: [finding] }));
+    expect(diagnosticColumns(spec, 40, 4)).toEqual([4, 34]);
+    expect(diagnosticColumns({ ...spec, endColumn: 2 }, 40, 4)).toEqual([4, 40]); // a finding spanning lines
+    expect(diagnosticColumns({ ...spec, column: 99 }, 40, 4)).toEqual([4, 40]); // the line changed since
+    expect(diagnosticColumns({ ...spec, column: undefined }, 40, 2)).toEqual([2, 40]);
   });
 });
 

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMMANDS, MCP_PROVIDER_ID, VIEWS } from "../../src/common/constants";
-import { DEFAULT_SETTINGS } from "../../src/common/settings";
+import { DEFAULT_SETTINGS, SETTING_KEYS } from "../../src/common/settings";
 
 const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8"));
 const contributes = pkg.contributes;
@@ -30,9 +30,16 @@ describe("package.json", () => {
     const contributed = new Set(contributes.commands.map((c: { command: string }) => c.command));
     expect(Object.values(COMMANDS).filter((c) => !contributed.has(c))).toEqual([]);
     const settings = Object.keys(contributes.configuration.properties).map((k) => k.replace(/^devreliab\./, "")).sort();
-    expect(settings).toEqual(Object.keys(DEFAULT_SETTINGS).sort());
-    for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) {
-      expect(contributes.configuration.properties[`devreliab.${key}`].default).toEqual(value);
+    expect(settings).toEqual(Object.values(SETTING_KEYS).sort());
+    for (const [field, value] of Object.entries(DEFAULT_SETTINGS)) {
+      expect(contributes.configuration.properties[`devreliab.${SETTING_KEYS[field as keyof typeof SETTING_KEYS]}`].default).toEqual(value);
+    }
+  });
+
+  it("gives the settings a folder can differ in resource scope (one server per folder reads its own)", () => {
+    const props = contributes.configuration.properties;
+    for (const key of ["serverCommand", "interpreter", "analyzeOnType", "codeLens.minComplexity"]) {
+      expect(props[`devreliab.${key}`].scope).toBe("resource");
     }
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findingDescription, findingLabel, findingLink, groupFindings } from "../../src/views/securityModel";
+import { emptySecurityMessage, findingDescription, findingLabel, findingLink, groupFindings, hiddenFindings } from "../../src/views/securityModel";
 import { analysis, fileAnalysis } from "./helpers";
 
 describe("groupFindings", () => {
@@ -26,5 +26,31 @@ describe("groupFindings", () => {
     expect(findingDescription(b602)).toBe("shop/deploy.py:14 · CWE-78 · high confidence");
     expect(findingLink(b602)).toBe("https://cwe.mitre.org/data/definitions/78.html");
     expect(findingLink({ ...b602, cwe: undefined })).toBeUndefined();
+  });
+});
+
+describe("emptySecurityMessage", () => {
+  it("never calls a project clean when the server is not running", () => {
+    expect(emptySecurityMessage("failed", "devreliab was not found", 0)).toMatch(/^The devreliab server is not running: devreliab was not found/);
+    expect(emptySecurityMessage("stopped", undefined, 3)).not.toContain("No security findings");
+    expect(emptySecurityMessage("starting", undefined, 0)).toContain("Starting");
+  });
+
+  it("says how many files a running server analysed", () => {
+    expect(emptySecurityMessage("running", undefined, 0)).toBe("No file analysed yet.");
+    expect(emptySecurityMessage("running", undefined, 12)).toBe("No security findings in the 12 analysed files.");
+  });
+});
+
+describe("the minimum severity", () => {
+  it("hides the findings below it and counts them", () => {
+    const analyses = [analysis("shop/deploy.py")];
+    const all = groupFindings(analyses).reduce((n, g) => n + g.findings.length, 0);
+    const medium = groupFindings(analyses, "MEDIUM");
+    expect(medium.map((g) => g.severity)).not.toContain("LOW");
+    const shown = medium.reduce((n, g) => n + g.findings.length, 0);
+    expect(hiddenFindings(analyses, "MEDIUM")).toBe(all - shown);
+    expect(hiddenFindings(analyses, "MEDIUM")).toBeGreaterThan(0);
+    expect(hiddenFindings(analyses, "LOW")).toBe(0);
   });
 });

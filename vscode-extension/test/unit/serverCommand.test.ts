@@ -31,6 +31,16 @@ describe("resolveServerCommand", () => {
     expect(byInterpreter.ok && byInterpreter.spec).toMatchObject({ command: "/usr/bin/python3", args: ["-P", "-m", "devreliab", "serve", "--root", "/ws"], origin: "interpreter" });
   });
 
+  it("uses the Python extension's selected interpreter after the settings and before PATH", () => {
+    const p = probes(["/ws/.env/bin/python", "/usr/bin/python3"], { devreliab: "/usr/local/bin/devreliab" });
+    const selected = resolveServerCommand(DEFAULT_SETTINGS, root, p, "/ws/.env/bin/python");
+    expect(selected.ok && selected.spec).toMatchObject({ command: "/ws/.env/bin/python", args: ["-P", "-m", "devreliab", "serve", "--root", "/ws"], origin: "pythonExtension" });
+    const setting = resolveServerCommand({ ...DEFAULT_SETTINGS, interpreter: "/usr/bin/python3" }, root, p, "/ws/.env/bin/python");
+    expect(setting.ok && setting.spec.origin).toBe("interpreter");
+    const gone = resolveServerCommand(DEFAULT_SETTINGS, root, p, "/ws/deleted/bin/python");
+    expect(gone.ok && gone.spec.origin).toBe("path");
+  });
+
   it("explains how to install devreliab when nothing is found", () => {
     const r = resolveServerCommand(DEFAULT_SETTINGS, root, probes([]));
     expect(r.ok).toBe(false);

@@ -14,11 +14,15 @@ describe("readSettings", () => {
         serverCommand: ["/opt/venv/bin/devreliab", "--verbose"],
         interpreter: " /usr/bin/python3 ",
         analyzeOnSave: false,
+        analyzeOnType: false,
         debounceMs: 99999,
-        codeLens: false,
+        "codeLens.enabled": false,
+        "codeLens.minComplexity": 0,
         healthRefreshSeconds: 0,
         dashboardUrl: "http://127.0.0.1:8766/",
         registerMcpServer: false,
+        maxScanFiles: 123,
+        "security.minSeverity": "medium",
         installSource: " ../devreliab ",
       }),
     );
@@ -26,11 +30,15 @@ describe("readSettings", () => {
       serverCommand: ["/opt/venv/bin/devreliab", "--verbose"],
       interpreter: "/usr/bin/python3",
       analyzeOnSave: false,
+      analyzeOnType: false,
       debounceMs: 10000,
       codeLens: false,
+      codeLensMinComplexity: 1,
       healthRefreshSeconds: 2,
       dashboardUrl: "http://127.0.0.1:8766/",
       registerMcpServer: false,
+      maxScanFiles: 123,
+      securityMinSeverity: "MEDIUM",
       installSource: "../devreliab",
     });
   });
@@ -40,6 +48,11 @@ describe("readSettings", () => {
     expect(s.serverCommand).toEqual(["uvx", "devreliab"]);
     expect(s.debounceMs).toBe(DEFAULT_SETTINGS.debounceMs);
     expect(s.codeLens).toBe(true);
+  });
+
+  it("still reads the old boolean devreliab.codeLens; codeLens.enabled wins over it", () => {
+    expect(readSettings(config({ codeLens: false })).codeLens).toBe(false);
+    expect(readSettings(config({ codeLens: false, "codeLens.enabled": true })).codeLens).toBe(true);
   });
 
   it("asks for a restart only when the command that starts the server changed", () => {

@@ -1,0 +1,79 @@
+"""Answers that guide the second agent (issue 12.3): an edit whose old_text is gone because the file moved on
+is applied to the client's base and merged (or recorded as a conflict); errors say what happened once, in
+words, and who wrote since."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mcp import Client
+from mcp_types import Implementation
+
+from devreliab.mcp import create_server
+
+from .conftest import ok, refused
+
+pytestmark = pytest.mark.anyio
+LINES = ["x = 1", "", "", "def f():", "    return 0", "", "y = 2"]
+TEXT = "\n".join(LINES) + "\n"
+
+
+def agent(root: Path, name: str) -> Client:
+    return Client(create_server(root, monitor=False), client_info=Implementation(name=name, version="1"))
+
+
+async def test_an_edit_from_a_stale_read_is_applied_to_its_base_and_merged(root: Path) -> None:
+    (root / "m.py").write_text(TEXT)
+    async with agent(root, "alice") as alice, agent(root, "bob") as bob:
+        await ok(alice, "read_file", path="m.py")
+        await ok(bob, "read_file", path="m.py")
+        await ok(alice, "edit_file", path="m.py", edits=[{"old_text": "x = 1", "new_text": "x = 10"}])
+        # bob copies a block that spans alice's line as context, and changes only its last line
+        block = TEXT.rstrip("\n")
+        merged = await ok(bob, "edit_file", path="m.py",
+                          edits=[{"old_text": block, "new_text": block.replace("y = 2", "y = 20")}])
+    assert merged["status"] == "merged" and "base of your next write" in merged["next_step"]
+    assert (root / "m.py").read_text() == TEXT.replace("x = 1", "x = 10").replace("y = 2", "y = 20")
+
+
+async def test_an_edit_from_a_stale_read_that_overlaps_the_newer_change_is_a_conflict_record(root: Path) -> None:
+    (root / "m.py").write_text(TEXT)
+    async with agent(root, "alice") as alice, agent(root, "bob") as bob:
+        await ok(alice, "read_file", path="m.py")
+        await ok(bob, "read_file", path="m.py")
+        await ok(alice, "edit_file", path="m.py", edits=[{"old_text": "x = 1", "new_text": "x = 5"}])
+        clash = await ok(bob, "edit_file", path="m.py", edits=[{"old_text": "x = 1", "new_text": "x = 2"}])
+        listed = await ok(bob, "list_conflicts")
+    assert clash["status"] == "conflict" and clash["conflict_id"] and clash["current_version"]
+    assert "resolve_conflict" in clash["next_step"]
+    assert [c["id"] for c in listed["conflicts"]] == [clash["conflict_id"]]
+    assert (root / "m.py").read_text() == TEXT.replace("x = 1", "x = 5")
+
+
+async def test_an_edit_that_fits_neither_the_file_nor_its_base_says_who_wrote_since(root: Path) -> None:
+    (root / "m.py").write_text(TEXT)
+    async with agent(root, "alice") as alice, agent(root, "bob") as bob:
+        await ok(alice, "read_file", path="m.py")
+        await ok(bob, "read_file", path="m.py")
+        await ok(alice, "edit_file", path="m.py", edits=[{"old_text": "x = 1", "new_text": "x = 10"}])
+        text = await refused(bob, "edit_file", path="m.py", edits=[{"old_text": "z = 3", "new_text": "z = 4"}])
+    assert "changed since the version you based this edit on" in text and "alice (pid" in text
+    assert text.count("Read the file again") == 1
+
+
+async def test_errors_are_said_once_in_a_models_words(root: Path) -> None:
+    async with agent(root, "carol") as carol:
+        blind = await refused(carol, "write_file", path="README.md", content="gone\n")
+        bad_type = await refused(carol, "read_file", path="README.md", start_line="x")
+        bad_range = await refused(carol, "list_directory", depth=0)
+        past_end = await refused(carol, "read_file", path="README.md", start_line=9)
+        await ok(carol, "read_file", path="README.md")
+        same = await ok(carol, "edit_file", path="README.md", edits=[{"old_text": "hello", "new_text": "hello"}])
+    assert "invalid arguments: start_line: Input should be a valid integer" in bad_type and "(got 'x')" in bad_type
+    for text in (bad_type, bad_range):
+        assert "pydantic" not in text and "validation error for" not in text and "[type=" not in text
+    assert "depth: Input should be greater than or equal to 1 (got 0)" in bad_range
+    assert "start_line 9 is past the end: the file has 2 line(s)" in past_end
+    assert blind.count("expected_version") == 1 and blind.count("read_file it first") == 1
+    assert same["next_step"].startswith("Nothing changed")
