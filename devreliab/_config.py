@@ -55,6 +55,10 @@ DEFAULTS: Final[dict[str, Any]] = {
     "versions": {
         "max_bytes": 256 * 1024 * 1024,
     },
+    "history": {
+        "enabled": True,
+        "debounce_ms": 100,
+    },
     "gates": {
         "complexity_below": 10,
         "maintainability_above": 50,
@@ -133,6 +137,7 @@ MINIMUMS: Final[dict[str, int]] = {
     "cache.max_file_bytes": 1,
     "cache.racy_window_ms": 0,
     "versions.max_bytes": 0,
+    "history.debounce_ms": 0,
     "gates.complexity_below": 1,
     "tests.complexity_below": 1,
     "gates.maintainability_above": 0,

@@ -82,6 +82,48 @@ SCHEMA: Final[tuple[str, ...]] = (
     # vfs: covering indexes, so pruning and "is this version stored?" never read the blobs themselves
     "CREATE INDEX IF NOT EXISTS vfs_blobs_used_size ON vfs_blobs(used, size, version)",
     "CREATE INDEX IF NOT EXISTS vfs_blobs_version_used ON vfs_blobs(version, used)",
+    # vfs, the overwrite guard (docs/workspace.md, "Local history"): the lease that elects the one process watching
+    # the tree (owner, its pid and host, until when it holds it, and its backlog for health), the stat signature and
+    # version each file had when the watcher last looked, what kind each conflict is, and one-line notices for the
+    # clients whose accepted work an outside write dropped
+    """CREATE TABLE IF NOT EXISTS vfs_watch_lease (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        expires REAL NOT NULL,
+        beat REAL NOT NULL,
+        backlog INTEGER NOT NULL DEFAULT 0,
+        oldest REAL
+    )""",
+    """CREATE TABLE IF NOT EXISTS vfs_watch_files (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        ctime_ns INTEGER NOT NULL,
+        ino INTEGER NOT NULL,
+        version TEXT NOT NULL
+    )""",
+    # when the workspace's history began (key 'started'): files older than that and never seen are the baseline
+    """CREATE TABLE IF NOT EXISTS vfs_watch_meta (
+        key TEXT PRIMARY KEY,
+        value REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS vfs_conflict_kinds (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        clean INTEGER NOT NULL,
+        clients TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS vfs_notices (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        client TEXT NOT NULL,
+        conflict_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created REAL NOT NULL,
+        delivered REAL
+    )""",
+    "CREATE INDEX IF NOT EXISTS vfs_notices_client ON vfs_notices(client, delivered)",
     # monitor: every server process's samples (res = seconds one row covers; older rows are averaged into
     # minutes, then dropped by age) and the processes that wrote them
     """CREATE TABLE IF NOT EXISTS monitor_samples (

@@ -9,11 +9,11 @@ import sys
 from collections.abc import Sequence
 
 from .._errors import DevreliabError
-from . import _analyze, _dashboard, _demo, _health, _hook, _serve, _setup
+from . import _analyze, _dashboard, _demo, _health, _history, _hook, _restore, _serve, _setup
 from ._common import EXIT_OK, EXIT_USAGE
 
 #: every command's module: ``add(subparsers)`` declares it and sets ``handler``
-COMMANDS = (_analyze, _serve, _health, _dashboard, _demo, _setup, _hook)
+COMMANDS = (_analyze, _serve, _health, _history, _restore, _dashboard, _demo, _setup, _hook)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ turns the core's ``Outcome`` back into that agent's answer. Nothing here knows a
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -66,6 +67,12 @@ class Outcome:
     context: str = ""
     updated_input: dict[str, Any] | None = None
     warning: str = ""  # for the user (a failure the hook got out of the way of)
+
+    def adding(self, lines: list[str]) -> Outcome:
+        """This outcome with ``lines`` added to the model's context (a notice for the session)."""
+        if not lines:
+            return self
+        return dataclasses.replace(self, context="\n".join([self.context, *lines] if self.context else lines))
 
 
 @dataclass(frozen=True)

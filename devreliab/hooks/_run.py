@@ -120,6 +120,7 @@ def _handle(root: Path, event: Event, adapter: Adapter) -> Outcome:
 
     core = HookCore(root, load_config(root), event, adapter)
     try:
-        return core.handle()
+        return core.handle().adding(core.sessions.notices())
     finally:
         core.close()
+

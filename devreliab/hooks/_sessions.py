@@ -94,5 +94,23 @@ class Sessions:
             (path,)).fetchone(), write=False)
         return None if row is None else JournalEntry(int(row[0]), row[1], row[2], row[3], float(row[4]))
 
+    def notices(self) -> list[str]:
+        """This session's notices (its accepted work was overwritten outside devreliab), each given once: to every
+        hook process of the session, whatever its pid."""
+        from ..vfs._notices import take_notices
+
+        return take_notices(self.versions, self.client + ":", prefix=True)
+
     def journal(self, path: str, before: str | None, after: str, data: bytes, action: str) -> None:
-        self.versions.record_write(path, before, after, data, self.author, action)
+        """Journal the tool's write under this session's name. The local history may have seen it first (the
+        tool writes before this hook runs) and journalled it as ``outside``: then that row is claimed instead."""
+        def claim(conn: sqlite3.Connection) -> bool:
+            row = conn.execute("SELECT id, after, client FROM vfs_journal WHERE path = ? ORDER BY id DESC LIMIT 1",
+                               (path,)).fetchone()
+            if row is None or row[1] != after or row[2] != "outside":
+                return False
+            conn.execute("UPDATE vfs_journal SET client = ?, action = ? WHERE id = ?", (self.author, action, row[0]))
+            return True
+
+        if not self.versions._run(claim):
+            self.versions.record_write(path, before, after, data, self.author, action)

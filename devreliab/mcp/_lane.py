@@ -34,7 +34,7 @@ from devreliab import DevreliabError
 from ._answers import channels_for
 from ._roots import Roots
 from ._state import ServerState, ToolCall
-from ._tools import read_answer
+from ._tools import add_notices, read_answer
 
 TOOL = "read_file"
 SWITCH = "DEVRELIAB_READ_LANE"  # "0": every request takes the SDK's path (to rule the lane out when debugging)
@@ -116,6 +116,7 @@ class ReadLane:
             result = await read_answer(self._state.ws, **arguments, channels=channels)
         except DevreliabError:
             return None
+        result = add_notices(self._state.ws, result)
         dumped = serialize_server_result("tools/call", self._version,
                                          result.model_dump(by_alias=True, mode="json", exclude_none=True))
         line = JSONRPCResponse(jsonrpc="2.0", id=message.id, result=dumped).model_dump_json(

@@ -127,6 +127,10 @@ class ConflictOut(_Out):
     client: str
     created: float
     status: str = Field(description="open, resolved or superseded")
+    kind: str = Field(default="write", description=(
+        "write: two writes overlapped; overwritten: a write outside devreliab dropped this client's accepted change"))
+    proposal_clean: bool | None = Field(default=None, description=(
+        "overwritten: whether the stored proposal merged cleanly (then resolve_conflict(id, 'merged') applies it)"))
 
 
 class ListConflictsResult(_Out):
@@ -146,7 +150,9 @@ class HistoryEntryOut(_Out):
     before: str | None = None
     client: str
     time: float
-    action: str = Field(description="write, edit, restore or resolve")
+    action: str = Field(description=(
+        "write, edit, restore, resolve, hook-write; for client 'outside' (a write no devreliab client made): outside, "
+        "revert, git-kept or overwrote"))
 
 
 class FileHistoryResult(_Out):

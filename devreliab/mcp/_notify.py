@@ -95,7 +95,7 @@ class Notifier:
             self._poke.set()
 
     def _snapshot(self) -> tuple[object, object]:
-        from ._tools import health_of
+        from ._health import health_of
 
         try:
             conflicts: object = tuple(c.id for c in self.state.ws.list_conflicts().conflicts)

@@ -29,6 +29,7 @@ from devreliab.vfs import Workspace
 
 from . import _tools
 from ._errors import message
+from ._health import health_of
 from ._listing import tools_list_middleware
 from ._notify import CONFLICT_PREFIX, CONFLICTS_URI, FILE_PREFIX, HEALTH_URI, Notifier
 from ._protocol import not_found, protocol_middleware, register_prompts
@@ -98,6 +99,8 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
         state.workspace = await anyio.to_thread.run_sync(lambda: Workspace(state.root, client_id=client_id))
+        if state.workspace.config.raw.get("history", {}).get("enabled", True):
+            await anyio.to_thread.run_sync(state.workspace.start_history)
         monitor = state.monitor
         if monitor is not None:
             monitor.attach(state.workspace)
@@ -159,7 +162,7 @@ def _register_resources(server: MCPServer[Any], state: ServerState) -> None:
                      description="The workspace's health: status ok/degraded/failing, reasons with a recommended "
                      "action each, what is unusual now, forecasts, open conflicts.")
     def health() -> str:
-        return _tools.health_of(state).model_dump_json(exclude_none=True)
+        return health_of(state).model_dump_json(exclude_none=True)
 
     @server.resource(FILE_PREFIX + "{+path}", name="file", mime_type="text/plain",
                      description="A text file of the workspace (PATH relative to the root). Subscribe to it to be "

@@ -257,6 +257,13 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
         if text is not None and " validation error" in text:
             text = tidy_validation(text)
             result = CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+        if state.workspace is not None:
+            from ._tools import add_notices  # (a cycle at import time: _tools imports this module)
+
+            try:
+                result = add_notices(state.ws, result)
+            except Exception:  # a notice is extra: it must never fail the answer
+                log.exception("could not add the notices to an answer")
         known, outcome = _outcome(tool, text)
         state.report(ToolCall(tool, seconds, outcome, outcome != "ok", **facts, known=known))
         return result

@@ -29,6 +29,7 @@ from devreliab.vfs import ReadError, Workspace
 from . import _answers as a
 from . import _guidance as g
 from ._errors import refusals_as_tool_errors
+from ._health import _open_conflicts, health_of
 from ._models import (
     AnalyzeFileResult,
     AnalyzeProjectResult,
@@ -39,7 +40,6 @@ from ._models import (
     FileHistoryResult,
     FileInfoResult,
     FileOpOut,
-    HealthReasonOut,
     HealthResult,
     HistoryEntryOut,
     HotspotOut,
@@ -56,7 +56,6 @@ from ._models import (
     SearchMatchOut,
     SearchResultOut,
     ToolMetric,
-    UnusualOut,
     WriteFileResult,
 )
 from ._state import ServerState
@@ -259,6 +258,19 @@ def read_many_answer(ws: Workspace, paths: list[str]) -> CallToolResult:
     return _answer(ReadManyResult(results=results), "\n".join(texts))
 
 
+def add_notices(ws: Workspace, result: Any) -> Any:
+    """Append this client's pending notices (its accepted work was overwritten outside devreliab) to a tool
+    result, one text line each: the next answer the client gets says so, whatever it asked."""
+    notes = ws.take_notices()
+    if not notes:
+        return result
+    if isinstance(result, CallToolResult):
+        result.content.extend(TextContent(type="text", text=note) for note in notes)
+    elif isinstance(result, dict) and isinstance(result.get("content"), list):
+        result["content"].extend({"type": "text", "text": note} for note in notes)
+    return result
+
+
 def register(server: MCPServer[Any], state: ServerState) -> None:
     """Add every tool to ``server``; they reach the workspace through ``state``."""
 
@@ -413,10 +425,12 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
     def conflict_out(c: Any) -> ConflictOut:
         return ConflictOut(id=c.id, path=c.path, base_version=c.base_version, current_version=c.current_version,
                            incoming_version=c.incoming_version, client=c.client, created=c.created,
-                           status=c.status)
+                           status=c.status, kind=c.kind,
+                           proposal_clean=c.proposal_clean if c.kind == "overwritten" else None)
 
     @tool(READ_ONLY, title="List conflicts", description=(
-        "The open write conflicts of the workspace (every agent's), oldest first."))
+        "The open conflicts of the workspace (every agent's), oldest first; kind 'overwritten': a program outside "
+        "devreliab replaced a client's accepted change."))
     def list_conflicts(
         include_resolved: Annotated[bool, Field(description="Also list resolved and superseded ones.")] = False,
     ) -> Annotated[CallToolResult, ListConflictsResult]:
@@ -425,10 +439,11 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
 
     @tool(WRITE, title="Resolve a conflict", description=(
         "Resolve an open conflict: 'ours' writes the text that could not be merged, 'theirs' keeps the disk, "
+        "'merged' writes the proposal of an 'overwritten' conflict (both changes; when it merged cleanly), "
         "'content' writes your text. A versioned write itself: it may merge, or conflict again (new conflict_id)."))
     def resolve_conflict(
         conflict_id: Annotated[str, Field(min_length=1, max_length=100, description="From the conflict.")],
-        resolution: Annotated[Literal["ours", "theirs", "content"], Field(description="Which text wins.")],
+        resolution: Annotated[Literal["ours", "theirs", "merged", "content"], Field(description="Which text wins.")],
         content: Annotated[str | None, Field(max_length=16 * 1024 * 1024, description=(
             "The text, with resolution 'content'."))] = None,
     ) -> Annotated[CallToolResult, ResolveConflictResult]:
@@ -439,8 +454,8 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
                                              next_step=next_step(r.status, r.conflict_id, r.version)))
 
     @tool(READ_ONLY, title="File history", description=(
-        "The versions of a file devreliab knows, newest first: version, the one before, client, time, action; "
-        "restore_version brings one back."))
+        "The versions of a file devreliab knows, newest first: version, the one before, client, time, action "
+        "(client 'outside': a change no devreliab client made); restore_version brings one back."))
     def file_history(
         path: FilePath,
         limit: Annotated[int, Field(ge=1, le=200, description="Most recent versions to return.")] = 20,
@@ -530,46 +545,6 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         "This server's counters: cache, conflicts, per-tool calls, errors, durations."))
     def metrics() -> Annotated[CallToolResult, MetricsResult]:
         return _answer(metrics_of(state))
-
-
-def _open_conflicts(state: ServerState) -> tuple[int | None, str | None]:
-    try:
-        return len(state.ws.list_conflicts().conflicts), None
-    except Exception as exc:
-        return None, f"state store unusable: {type(exc).__name__}: {exc}"
-
-
-def health_of(state: ServerState) -> HealthResult:
-    """The monitor's judgement of the whole workspace, with this process's view of the state store first."""
-    import time
-
-    conflicts, problem = _open_conflicts(state)
-    reasons: list[str] = [problem] if problem else []
-    details: list[HealthReasonOut] = []
-    monitor = state.monitor
-    if monitor is None:
-        recent = [t for t in state.stats.recent_crashes if time.monotonic() - t < 300]
-        if recent:
-            reasons.append(f"{len(recent)} tool call(s) crashed in the last 5 minutes (see the server's log)")
-        return HealthResult(status="degraded" if reasons else "ok", reasons=reasons, open_conflicts=conflicts,
-                            state_store="unusable" if problem else "ok")
-    health = monitor.health()
-    status = health.status
-    if problem:
-        details.append(HealthReasonOut(status="degraded", reason=problem, metric="store", action=(
-            "check free disk space and the permissions of .devreliab/; a corrupt store is moved aside and rebuilt "
-            "when a server next opens it")))
-        status = "failing" if status == "failing" else "degraded"
-    for r in health.reasons:
-        if r.status != "ok":
-            reasons.append(r.reason)
-            details.append(HealthReasonOut(status=r.status, reason=r.reason, action=r.action, metric=r.metric))
-    unusual = [UnusualOut(metric=u.metric, process=u.process, value=u.value, score=u.score,
-                          anomaly_rate=u.anomaly_rate, since=u.since) for u in health.unusual]
-    store_ok = not problem and health.state_store == "ok"
-    return HealthResult(status=status, reasons=reasons, open_conflicts=conflicts,
-                        state_store="ok" if store_ok else "unusable", details=details or None,
-                        unusual=unusual or None, forecasts=health.forecasts or None, notes=health.notes or None)
 
 
 def metrics_of(state: ServerState) -> MetricsResult:

@@ -25,15 +25,29 @@ class PathLocks:
     def lock_file(self, rel: str) -> Path:
         return self.dir / (hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".lock")
 
+    def _open(self, rel: str) -> int:
+        path = self.lock_file(rel)
+        try:
+            return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except FileNotFoundError:  # the locks directory was removed under us
+            self.dir.mkdir(parents=True, exist_ok=True)
+            return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def try_hold(self, rel: str) -> int | None:
+        """Take the lock for ``rel`` if nobody holds it: its descriptor (close it to release), else None. For the
+        history watcher, which must never make a writer wait."""
+        fd = self._open(rel)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return fd
+
     @contextlib.contextmanager
     def hold(self, rel: str) -> Iterator[None]:
         """Hold the lock for ``rel`` for the duration of the block."""
-        path = self.lock_file(rel)
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        except FileNotFoundError:  # the locks directory was removed under us
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = self._open(rel)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

@@ -9,7 +9,7 @@ from typing import Any, Literal
 WriteStatus = Literal["created", "written", "merged", "conflict"]
 EditStatus = Literal["created", "written", "merged", "conflict", "dry_run"]
 EntryType = Literal["file", "dir", "symlink", "other"]
-Resolution = Literal["ours", "theirs", "content"]
+Resolution = Literal["ours", "theirs", "merged", "content"]
 
 
 class _Result:
@@ -121,6 +121,8 @@ class ConflictSummary(_Result):
     client: str
     created: float
     status: str  # open, resolved, superseded
+    kind: str = "write"  # write: two writes overlapped; overwritten: an outside write dropped accepted work
+    proposal_clean: bool = False  # ``merged`` holds a clean merge that resolution "merged" applies
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ class HistoryEntry(_Result):
     before: str | None
     client: str
     time: float
-    action: str  # write, edit, restore, resolve
+    action: str  # write, edit, restore, resolve, hook-write; client "outside": outside, revert, git-kept, overwrote
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,6 @@ class RestoreResult(_Result):
 class ChangeEvent(_Result):
     """A change seen by the watcher (``dest_path`` for moves)."""
 
-    kind: Literal["created", "modified", "deleted", "moved"]
+    kind: Literal["created", "modified", "deleted", "moved", "closed"]  # closed: only for the local history
     path: str
     dest_path: str | None = None

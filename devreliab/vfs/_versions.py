@@ -8,6 +8,7 @@ Every call survives a store that turns out corrupt: it is rebuilt (with a warnin
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import sqlite3
 import threading
@@ -15,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .._errors import StateStoreError
 from .._store import StateStore
@@ -54,9 +55,16 @@ class ConflictRow:
     created: float
     status: str
     resolved_version: str | None
+    kind: str = "write"  # write: a client's write overlapped; overwritten: an outside write dropped accepted work
+    clean: bool = False  # the stored proposal (``merged``) has no conflict markers
 
 
 _CONFLICT_COLUMNS = "id, path, base, theirs, ours, merged, client, created, status, resolved_version"
+_CONFLICT_SELECT = ("SELECT c.id, c.path, c.base, c.theirs, c.ours, c.merged, c.client, c.created, c.status, "
+                    "c.resolved_version, coalesce(k.kind, 'write'), coalesce(k.clean, 0) FROM vfs_conflicts c "
+                    "LEFT JOIN vfs_conflict_kinds k ON k.id = c.id")
+_UPSERT_BLOB = ("INSERT INTO vfs_blobs(version, data, size, used) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(version) DO UPDATE SET used = excluded.used")
 
 
 class VersionStore:
@@ -254,16 +262,20 @@ class VersionStore:
 
     # -- journal ------------------------------------------------------------------------------------------
     def record_write(self, path: str, before: str | None, after: str, data: bytes, client: str,
-                     action: str) -> int:
-        """Store the written version and append a journal row, in one transaction; the row's id."""
+                     action: str, before_data: bytes | None = None) -> int:
+        """Store the written version and append a journal row, in one transaction; the row's id.
+
+        ``before_data``, given by a write that read ``before`` on disk inside its critical section, is stored too
+        (the base against which the overwrite guard tells what this write changed); and when ``before`` is not the
+        version the journal last recorded for ``path``, someone outside devreliab wrote it in between, before the
+        local history saw it: that outside write is journalled first, for the history to check."""
         now = time.time()
 
         def go(conn: sqlite3.Connection) -> int:
-            conn.execute(
-                "INSERT INTO vfs_blobs(version, data, size, used) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(version) DO UPDATE SET used = excluded.used",
-                (after, data, len(data), now),
-            )
+            conn.execute(_UPSERT_BLOB, (after, data, len(data), now))
+            if before is not None and before_data is not None:
+                conn.execute(_UPSERT_BLOB, (before, before_data, len(before_data), now))
+                _journal_gap(conn, path, before, now)
             cursor = conn.execute(
                 "INSERT INTO vfs_journal(path, before, after, client, time, action) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -302,43 +314,53 @@ class VersionStore:
     def add_conflict(self, path: str, base: str | None, theirs: str | None, theirs_data: bytes | None,
                      ours: str, ours_data: bytes, merged: str, client: str) -> str:
         conflict_id = uuid.uuid4().hex[:12]
-        now = time.time()
-
-        def go(conn: sqlite3.Connection) -> None:
-            for version, data in ((theirs, theirs_data), (ours, ours_data)):
-                if version is not None and data is not None:
-                    conn.execute(
-                        "INSERT INTO vfs_blobs(version, data, size, used) VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT(version) DO UPDATE SET used = excluded.used",
-                        (version, data, len(data), now),
-                    )
-            conn.execute(
-                f"INSERT INTO vfs_conflicts({_CONFLICT_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL)",
-                (conflict_id, path, base, theirs, ours, merged, client, now),
-            )
-
-        self._run(go)
+        self._run(lambda conn: self.insert_conflict(conn, conflict_id, path, base, (theirs, theirs_data),
+                                                    (ours, ours_data), merged, client))
         return conflict_id
 
+    @staticmethod
+    def insert_conflict(conn: sqlite3.Connection, conflict_id: str, path: str, base: str | None,
+                        theirs: tuple[str | None, bytes | None], ours: tuple[str, bytes | None], merged: str,
+                        client: str) -> None:
+        """Insert a conflict record (and the blobs given) inside the caller's transaction."""
+        now = time.time()
+        for version, data in (theirs, ours):
+            if version is not None and data is not None:
+                conn.execute(_UPSERT_BLOB, (version, data, len(data), now))
+        conn.execute(
+            f"INSERT INTO vfs_conflicts({_CONFLICT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL)",
+            (conflict_id, path, base, theirs[0], ours[0], merged, client, now),
+        )
+
     def conflicts(self, *, include_resolved: bool = False) -> list[ConflictRow]:
-        where = "" if include_resolved else "WHERE status = 'open'"
+        where = "" if include_resolved else "WHERE c.status = 'open'"
         rows = self._run(
-            lambda conn: conn.execute(
-                f"SELECT {_CONFLICT_COLUMNS} FROM vfs_conflicts {where} ORDER BY created").fetchall(),
+            lambda conn: conn.execute(f"{_CONFLICT_SELECT} {where} ORDER BY c.created").fetchall(),
             write=False,
         )
-        return [ConflictRow(*row) for row in rows]
+        return [_conflict_row(row) for row in rows]
 
     def conflict(self, conflict_id: str) -> ConflictRow | None:
         row = self._run(
-            lambda conn: conn.execute(
-                f"SELECT {_CONFLICT_COLUMNS} FROM vfs_conflicts WHERE id = ?", (conflict_id,)).fetchone(),
+            lambda conn: conn.execute(f"{_CONFLICT_SELECT} WHERE c.id = ?", (conflict_id,)).fetchone(),
             write=False,
         )
-        return None if row is None else ConflictRow(*row)
+        return None if row is None else _conflict_row(row)
 
     def close_conflict(self, conflict_id: str, status: str, version: str | None) -> None:
         self._run(lambda conn: conn.execute(
             "UPDATE vfs_conflicts SET status = ?, resolved_version = ? WHERE id = ?",
             (status, version, conflict_id)))
+
+
+def _conflict_row(row: tuple[Any, ...]) -> ConflictRow:
+    """A row of ``_CONFLICT_SELECT``: the conflict's columns, then its kind and whether its proposal is clean."""
+    return dataclasses.replace(ConflictRow(*row[:10]), kind=str(row[10]), clean=bool(row[11]))
+
+
+def _journal_gap(conn: sqlite3.Connection, path: str, before: str, now: float) -> None:
+    """Journal ``before`` as an outside write when the journal's newest version of ``path`` is another one."""
+    last = conn.execute("SELECT after FROM vfs_journal WHERE path = ? ORDER BY id DESC LIMIT 1", (path,)).fetchone()
+    if last is not None and last[0] != before:
+        conn.execute("INSERT INTO vfs_journal(path, before, after, client, time, action) "
+                     "VALUES (?, ?, ?, 'outside', ?, 'unchecked')", (path, last[0], before, now))

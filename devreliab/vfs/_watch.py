@@ -22,9 +22,10 @@ _KINDS = {"created": "created", "modified": "modified", "deleted": "deleted", "m
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, root: str, emit: Callable[[ChangeEvent], None]) -> None:
+    def __init__(self, root: str, emit: Callable[[ChangeEvent], None], kinds: dict[str, str]) -> None:
         self.root = root
         self.emit = emit
+        self.kinds = kinds
 
     def _rel(self, path: Any) -> str | None:
         text = os.fsdecode(path) if path else ""
@@ -38,7 +39,7 @@ class _Handler(FileSystemEventHandler):
         return rel
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        kind = _KINDS.get(event.event_type)
+        kind = self.kinds.get(event.event_type)
         if kind is None:
             return
         src = self._rel(event.src_path)
@@ -52,11 +53,13 @@ class _Handler(FileSystemEventHandler):
 
 
 class Watcher:
-    """A recursive watchdog observer on the workspace root."""
+    """A recursive watchdog observer on the workspace root. ``closed``: also report a file closed after writing
+    (``closed`` events; inotify only), so a writer's truncate-then-write is not taken for its result."""
 
-    def __init__(self, root: Path, emit: Callable[[ChangeEvent], None]) -> None:
+    def __init__(self, root: Path, emit: Callable[[ChangeEvent], None], *, closed: bool = False) -> None:
         self._observer: Any = Observer()
-        self._observer.schedule(_Handler(str(root), emit), str(root), recursive=True)
+        kinds = {**_KINDS, "closed": "closed"} if closed else _KINDS
+        self._observer.schedule(_Handler(str(root), emit, kinds), str(root), recursive=True)
 
     def start(self) -> None:
         self._observer.daemon = True

@@ -44,6 +44,7 @@ from ._fileops import FileOpResult
 from ._listing import list_directory
 from ._locks import PathLocks
 from ._merge import configured_mode, merge
+from ._notices import take_notices
 from ._paths import ResolvedPath, Sandbox, atomic_write, ensure_regular_target, read_fd
 from ._results import (
     ChangeEvent,
@@ -79,6 +80,7 @@ from ._text import (
 from ._versions import ConflictRow, VersionStore
 
 if TYPE_CHECKING:
+    from ._history import HistoryKeeper
     from ._watch import Watcher
 
 ABSENT: Final = "absent"
@@ -186,6 +188,7 @@ class Workspace:
         self._last_read: dict[str, str] = {} if remember_reads else _NoReadMemory()
         self._stored: LRUCache[str, bool] = LRUCache(maxsize=20000)  # versions known to be stored
         self._watcher: Watcher | None = None
+        self._history: HistoryKeeper | None = None
         self._subscribers: list[Callable[[ChangeEvent], None]] = []
 
     @property
@@ -197,6 +200,7 @@ class Workspace:
     # -- lifecycle ----------------------------------------------------------------------------------------
     def close(self) -> None:
         """Stop the watcher and close the store connections of every thread that used this workspace."""
+        self.stop_history()
         self.stop_watching()
         self._versions.close()
         self._store.close()
@@ -429,7 +433,7 @@ class Workspace:
                     def record() -> None:
                         try:
                             rows.append(self._versions.record_write(rp.rel, before, version, data,
-                                                                    self.client_id, action))
+                                                                    self.client_id, action, disk.data))
                         except StateStoreError as exc:
                             raise StateStoreError(f"{rp.given!r}: nothing was written: {exc}") from exc
 
@@ -569,7 +573,7 @@ class Workspace:
     def _summary(row: ConflictRow) -> ConflictSummary:
         return ConflictSummary(id=row.id, path=row.path, base_version=row.base, current_version=row.theirs,
                                incoming_version=row.ours, client=row.client, created=row.created,
-                               status=row.status)
+                               status=row.status, kind=row.kind, proposal_clean=row.clean)
 
     def list_conflicts(self, *, include_resolved: bool = False) -> ConflictList:
         """Open conflicts of the whole workspace (from every client), oldest first."""
@@ -598,9 +602,28 @@ class Workspace:
         return ConflictDetail(conflict=self._summary(row), base=self._blob_text(row.base, row.path),
                               theirs=self._blob_text(row.theirs, row.path), ours=ours, merged=row.merged)
 
+    def _resolution_text(self, row: ConflictRow, resolution: str, content: str | None) -> str:
+        if resolution == "ours":
+            text = self._blob_text(row.ours, row.path)
+            assert text is not None
+            return text
+        if resolution == "theirs":
+            return (self._blob_text(row.theirs, row.path) or "") if row.theirs else ""
+        if resolution == "content":
+            if content is None:
+                raise WorkspaceError("resolution 'content' needs the resolved text in content")
+            return content
+        if resolution == "merged":
+            if not row.clean:
+                raise WorkspaceError(f"conflict {row.id!r}: its proposal did not merge cleanly (it has conflict "
+                                     "markers); resolve with 'content' and the merged text, or 'ours'/'theirs'")
+            return row.merged
+        raise WorkspaceError(f"resolution must be 'ours', 'theirs', 'merged' or 'content', not {resolution!r}")
+
     def resolve_conflict(self, conflict_id: str, resolution: str,
                          content: str | None = None) -> ResolveResult:
-        """Resolve with ``ours`` (the incoming text), ``theirs`` (keep the disk) or ``content``.
+        """Resolve with ``ours`` (the incoming text), ``theirs`` (keep the disk), ``merged`` (the stored proposal,
+        when it merged cleanly) or ``content``.
 
         This is a versioned write based on the disk version at the time of the conflict: if the file moved
         on since, the resolution is merged with that change (or conflicts again, with a new id).
@@ -608,17 +631,7 @@ class Workspace:
         row = self._conflict(conflict_id)
         if row.status != "open":
             raise WorkspaceError(f"conflict {conflict_id!r} is already {row.status}")
-        if resolution == "ours":
-            text = self._blob_text(row.ours, row.path)
-        elif resolution == "theirs":
-            text = self._blob_text(row.theirs, row.path) if row.theirs else ""
-        elif resolution == "content":
-            if content is None:
-                raise WorkspaceError("resolution 'content' needs the resolved text in content")
-            text = content
-        else:
-            raise WorkspaceError(f"resolution must be 'ours', 'theirs' or 'content', not {resolution!r}")
-        assert text is not None
+        text = self._resolution_text(row, resolution, content)
         rp = self._sandbox.resolve(row.path, for_write=True)
         base = row.theirs or ABSENT
         result = self._guarded(rp, lambda disk: self._merge_plan(rp, disk, base, text), "resolve")
@@ -726,6 +739,34 @@ class Workspace:
 
             self._watcher = Watcher(self.root, self._on_change)
             self._watcher.start()
+
+    def start_history(self) -> HistoryKeeper:
+        """Take part in keeping the workspace's local history: this process competes for the lease, and while it
+        holds it watches the tree and records every outside change (docs/workspace.md, "Local history")."""
+        if self._history is None:
+            from ._history import HistoryKeeper
+
+            history = self.config.raw.get("history", {})
+            self._history = HistoryKeeper(self, debounce_s=history.get("debounce_ms", 100) / 1000)
+            self._history.start()
+        return self._history
+
+    def stop_history(self) -> None:
+        if self._history is not None:
+            self._history.stop()
+            self._history = None
+
+    @property
+    def history_keeper(self) -> HistoryKeeper | None:
+        """The local-history keeper of this process, when ``start_history`` was called."""
+        return self._history
+
+    def take_notices(self) -> list[str]:
+        """One-line notices for this client (its accepted work was overwritten), each given once."""
+        try:
+            return take_notices(self._versions, self.client_id)
+        except StateStoreError:
+            return []
 
     def stop_watching(self) -> None:
         if self._watcher is not None:

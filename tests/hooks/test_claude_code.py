@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from devreliab import Workspace
@@ -212,3 +216,28 @@ def test_two_sessions_creating_the_same_new_file_keep_both_versions(ws: Path) ->
     with Workspace(ws, client_id="viewer") as viewer:
         (conflict,) = viewer.list_conflicts().conflicts
         assert viewer.show_conflict(conflict.id).ours == "from one\n"
+
+
+def test_a_session_whose_write_was_overwritten_outside_hears_it_in_its_next_hook_answer(ws: Path) -> None:
+    path = ws / "notes.txt"
+    with Workspace(ws, client_id="history") as keeper_ws:
+        history = keeper_ws.start_history()
+        deadline = time.monotonic() + 30
+        while not (history.holder and not history.backlog()[0]) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        run_hook("claude-code", claude("PreToolUse", "Read", ws, file_path=str(path)))
+        stale = path.read_text()
+        path.write_text(stale.replace("one", "ONE (claude)"))  # Claude's own Write tool
+        run_hook("claude-code", claude("PostToolUse", "Write", ws, file_path=str(path),
+                                       content=stale.replace("one", "ONE (claude)")))
+        subprocess.run([sys.executable, "-c", "import sys; open(sys.argv[1], 'w').write(sys.argv[2])", str(path),
+                        stale.replace("three", "THREE (script)")], check=True, timeout=60)
+        deadline = time.monotonic() + 30
+        while not keeper_ws.list_conflicts().conflicts and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (conflict,) = keeper_ws.list_conflicts().conflicts
+        assert conflict.kind == "overwritten" and conflict.client.startswith("claude-code:sess-a:")
+    answer = run_hook("claude-code", claude("PreToolUse", "Read", ws, file_path=str(path))).answer
+    assert "overwritten by a write outside devreliab" in json.dumps(answer)
+    again = run_hook("claude-code", claude("PreToolUse", "Read", ws, file_path=str(path))).answer
+    assert "overwritten" not in json.dumps(again)

@@ -72,7 +72,7 @@ def test_resolution_errors(root: Path) -> None:
         ws.resolve_conflict("nope", "ours")
     with pytest.raises(ConflictNotFound):
         ws.show_conflict("nope")
-    with pytest.raises(WorkspaceError, match="'ours', 'theirs' or 'content'"):
+    with pytest.raises(WorkspaceError, match="'ours', 'theirs', 'merged' or 'content'"):
         ws.resolve_conflict(conflict_id, "mine")
     with pytest.raises(WorkspaceError, match="needs the resolved text"):
         ws.resolve_conflict(conflict_id, "content")
