@@ -60,7 +60,9 @@ async def step_conflict(agent: Agent, out: Out, shared: Shared) -> None:
 
 
 async def step_history(agent: Agent, out: Out, shared: Shared) -> None:
-    versions = (await agent.call("file_history", path=FILE))["versions"]
+    # the agents' writes; the local history may also hold the file's version as it began ("baseline"), depending
+    # on whether its watcher walked the tree before the first agent wrote
+    versions = [v for v in (await agent.call("file_history", path=FILE))["versions"] if v["action"] != "baseline"]
     out.step(5, f"file_history {FILE}", f"{len(versions)} versions", " (newest first)")
     for v in versions:
         who = shared.versions.get(v["version"], "?")

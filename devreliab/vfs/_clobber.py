@@ -18,13 +18,22 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Final
 
 import merge3
 
-from ._merge import _AUTOJUNK_ABOVE, _ExactMatcher
 from ._text import split_lines
+
+_AUTOJUNK_ABOVE: Final = 20000  # lines; below this, exact (non-heuristic) matching is affordable
+
+
+class _ExactMatcher(difflib.SequenceMatcher[str]):
+    """difflib without the "popular line" heuristic, which misaligns files with many repeated lines."""
+
+    def __init__(self, isjunk: Callable[[str], bool] | None = None, a: Sequence[str] = "",
+                 b: Sequence[str] = "", autojunk: bool = False) -> None:
+        super().__init__(isjunk, a, b, autojunk=False)
 
 _SPACE = re.compile(r"\s+")
 _RATIO_CHARS = 20_000  # regions longer than this are compared with difflib's cheaper upper bound
