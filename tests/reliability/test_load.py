@@ -120,7 +120,9 @@ def percentile(ordered: list[float], q: float) -> float:
 
 def check_chain(conn: sqlite3.Connection, path: str, first: str, last: str) -> int:
     """The journal of ``path`` is one chain of versions from ``first`` to ``last``; its length."""
-    rows = conn.execute("SELECT before, after FROM vfs_journal WHERE path = ? ORDER BY id", (path,)).fetchall()
+    # the local history's baseline row (the file as the history began, when its watcher walked first) is no write
+    rows = conn.execute("SELECT before, after FROM vfs_journal WHERE path = ? AND action != 'baseline' ORDER BY id",
+                        (path,)).fetchall()
     successor: dict[str, str] = {}
     for before, after in rows:
         assert before not in successor, f"{path}: two writes were both based on {before}: one was lost"
