@@ -63,6 +63,7 @@ class WriteFileResult(_Out):
     guidance: list[str] | None = Field(default=None, description="For .py files: what this write changed in the "
                                        "quality gate (new security findings, functions that got more complex).")
     next_step: str | None = Field(default=None, description="For merged and conflict: what to do now.")
+    merge_uri: str | None = Field(default=None, description="For a conflict: the resource with the whole merge.")
 
 
 class EditFileResult(_Out):
@@ -71,6 +72,7 @@ class EditFileResult(_Out):
     diff: str = Field(description="Unified diff of the change (for dry_run: the change that would be made).")
     conflict_id: str | None = None
     current_version: str | None = None
+    merge_uri: str | None = None
     guidance: list[str] | None = None
     next_step: str | None = None
 

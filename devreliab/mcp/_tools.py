@@ -58,6 +58,7 @@ from ._models import (
     ToolMetric,
     WriteFileResult,
 )
+from ._notify import CONFLICT_PREFIX
 from ._state import ServerState
 
 MAX_LINE_CHARS = 400
@@ -175,9 +176,10 @@ NOTHING_CHANGED = "Nothing changed: the edits leave the file as it was (new_text
 def next_step(status: str, conflict_id: str | None, version: str | None) -> str | None:
     """What the model should do after a write that did not simply go through."""
     if status == "conflict":
-        return (f"Nothing was written: another change touched the same lines. Resolve with resolve_conflict("
-                f"conflict_id='{conflict_id}', resolution='ours' | 'theirs' | 'content'), or read_file again and "
-                "redo your change.")
+        return (f"Nothing was written: another change touched the same lines (diff shows those places; the whole "
+                f"merge is the resource merge_uri). Resolve with resolve_conflict(conflict_id='{conflict_id}', "
+                "resolution='ours' (this write) | 'theirs' (on disk) | 'content' (your merge)), or read_file again "
+                "and redo your change.")
     if status == "merged":
         return (f"Your change was merged with a change made meanwhile (the diff shows the result); the file is now "
                 f"version {version}, the base of your next write.")
@@ -337,7 +339,9 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         r = state.ws.write(path, content, expected_version=expected_version)
         out = WriteFileResult(status=r.status, version=r.version, conflict_id=r.conflict_id,
                               current_version=r.current_version,
-                              diff=r.diff if r.status in ("merged", "conflict") else None,
+                              diff=(r.hunks or r.diff) if r.status == "conflict" else r.diff if r.status == "merged"
+                              else None,
+                              merge_uri=CONFLICT_PREFIX + r.conflict_id if r.conflict_id else None,
                               guidance=guidance(path, before, r.status),
                               next_step=next_step(r.status, r.conflict_id, r.version))
         return _answer(out)
@@ -358,6 +362,7 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         unchanged = r.status == "written" and not r.diff
         return _answer(EditFileResult(
             status=r.status, version=r.version, diff=r.diff, conflict_id=r.conflict_id,
+            merge_uri=CONFLICT_PREFIX + r.conflict_id if r.conflict_id else None,
             current_version=r.current_version, guidance=guidance(path, before, r.status),
             next_step=NOTHING_CHANGED if unchanged else next_step(r.status, r.conflict_id, r.version)))
 

@@ -23,9 +23,10 @@ from ._merge_region import Region
 from ._merge_tidy import tidy_blank_runs
 from ._text import split_lines
 
-MARK_THEIRS: Final = "<<<<<<< current (on disk)"
+# The words of resolve_conflict: 'theirs' is what is on disk, 'ours' the write that could not be merged.
+MARK_THEIRS: Final = "<<<<<<< theirs (on disk)"
 MARK_MID: Final = "======="
-MARK_OURS: Final = ">>>>>>> incoming (yours)"
+MARK_OURS: Final = ">>>>>>> ours (this write)"
 CONTEXT: Final = 3  # lines of context each side of a conflict's hunk
 Mode = Literal["auto", "line", "entity"]
 
@@ -150,6 +151,16 @@ def configured_mode(raw: dict[str, Any]) -> Mode:
     line merge with the Python checks) or ``entity`` (also the entity merge; it resolves more but guesses more,
     see docs/workspace.md)."""
     return "auto" if raw.get("merge", {}).get("python") == "entity" else "line"
+
+
+def labelled(text: str, theirs_by: str | None, ours_by: str | None) -> str:
+    """``text`` with the conflict markers naming who wrote each side: ``<<<<<<< theirs (on disk, by X)`` and
+    ``>>>>>>> ours (this write, by Y)``."""
+    if theirs_by:
+        text = text.replace(MARK_THEIRS + "\n", f"<<<<<<< theirs (on disk, by {theirs_by})\n")
+    if ours_by:
+        text = text.replace(MARK_OURS + "\n", f">>>>>>> ours (this write, by {ours_by})\n")
+    return text
 
 
 def merge_texts(base: str, theirs: str, ours: str, path: str | None = None) -> MergeOutcome:

@@ -54,6 +54,11 @@ class WriteResult(_Result):
     conflict_id: str | None = None
     current_version: str | None = None
     diff: str | None = None
+    hunks: str | None = None  # conflict: only the conflicting places, each with a few lines of context
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        return {k: v for k, v in data.items() if v is not None or k != "hunks"}
 
 
 @dataclass(frozen=True)

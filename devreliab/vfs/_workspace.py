@@ -43,7 +43,7 @@ from ._edits import Edit, apply_edits, as_edits
 from ._fileops import FileOpResult
 from ._listing import list_directory
 from ._locks import PathLocks
-from ._merge import configured_mode, merge
+from ._merge import configured_mode, labelled, merge
 from ._notices import take_notices
 from ._paths import ResolvedPath, Sandbox, atomic_write, ensure_regular_target, read_fd
 from ._results import (
@@ -482,11 +482,22 @@ class Workspace:
         if outcome.clean:
             return _Plan("merged", encode(outcome.text, fmt, rp.given), theirs, outcome.text)
         ours_data = encode(ours, fmt, rp.given)
+        theirs_by = self._writer_of(rp.rel, disk.version)
+        text = labelled(outcome.text, theirs_by, self.client_id)
         conflict_id = self._versions.add_conflict(
             rp.rel, None if base == ABSENT else base, disk.version, disk.data, version_of(ours_data),
-            ours_data, outcome.text, self.client_id)
+            ours_data, text, self.client_id)
+        hunks = "".join(f"@@ line {c.line}: {c.reason} @@\n{labelled(c.hunk, theirs_by, self.client_id)}"
+                        for c in outcome.conflicts)
         return _Plan(result=WriteResult(status="conflict", version=None, conflict_id=conflict_id,
-                                        current_version=disk.version, diff=outcome.text))
+                                        current_version=disk.version, diff=text, hunks=hunks or None))
+
+    def _writer_of(self, rel: str, version: str | None) -> str:
+        """Who wrote ``version`` of ``rel``, from the journal (a writer outside devreliab when it says nothing)."""
+        for row in self._versions.history(rel, 20):
+            if row.after == version:
+                return row.client
+        return "a writer outside devreliab"
 
     def _base_needed(self, given: str, current: str) -> str:
         if not self.remember_reads:
@@ -538,7 +549,8 @@ class Workspace:
             return _Plan(status, encode(new, fmt, rp.given), text, new)
 
         result = self._guarded(rp, decide, "edit")
-        return EditResult(status=result.status, version=result.version, diff=result.diff or "",
+        diff = (result.hunks or result.diff) if result.status == "conflict" else result.diff  # a conflict: its places
+        return EditResult(status=result.status, version=result.version, diff=diff or "",
                           conflict_id=result.conflict_id, current_version=result.current_version)
 
     def _edit_on_base(self, rp: ResolvedPath, disk: _Disk, base: str | None, todo: list[Edit],

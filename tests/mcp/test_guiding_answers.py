@@ -77,3 +77,25 @@ async def test_errors_are_said_once_in_a_models_words(root: Path) -> None:
     assert "start_line 9 is past the end: the file has 2 line(s)" in past_end
     assert blind.count("expected_version") == 1 and blind.count("read_file it first") == 1
     assert same["next_step"].startswith("Nothing changed")
+
+
+async def test_a_conflict_answer_carries_only_the_conflicting_place_with_the_agents_named(root: Path) -> None:
+    body = "".join(f"line {n} of a long module\n" for n in range(1, 1001))  # about 25 KB
+    (root / "big.txt").write_text(body)
+    async with agent(root, "alice") as alice, agent(root, "bob") as bob:
+        await ok(alice, "read_file", path="big.txt")
+        await ok(bob, "read_file", path="big.txt")
+        await ok(alice, "write_file", path="big.txt", content=body.replace("line 500 of", "line 500 (alice) of"))
+        clash = await alice_and_bob_clash(bob, body)
+        whole = await bob.read_resource(clash["merge_uri"])
+    assert clash["status"] == "conflict" and len(clash["diff"]) < 1000, len(clash["diff"])
+    assert "@@ line 500: same lines changed @@" in clash["diff"]
+    assert "<<<<<<< theirs (on disk, by alice (pid" in clash["diff"]
+    assert ">>>>>>> ours (this write, by bob (pid" in clash["diff"]
+    assert "line 1 of" not in clash["diff"] and "line 1000 of" not in clash["diff"]
+    assert "line 1000 of" in whole.contents[0].text  # type: ignore[union-attr]  # the whole merge is one call away
+    assert "'ours' (this write) | 'theirs' (on disk)" in clash["next_step"]
+
+
+async def alice_and_bob_clash(bob: Client, body: str) -> dict[str, object]:
+    return await ok(bob, "write_file", path="big.txt", content=body.replace("line 500 of", "line 500 (bob) of"))
