@@ -9,6 +9,7 @@ to do for writes and conflicts; the same facts as the structured content for eve
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -107,14 +108,18 @@ async def test_writes_and_conflicts_show_status_version_and_what_to_do(root: Pat
 
 @pytest.mark.parametrize("name", [UNKNOWN])
 async def test_every_other_tool_says_the_same_facts_in_both_channels(root: Path, name: str) -> None:
+    readme = "sha256:" + hashlib.sha256((root / "README.md").read_bytes()).hexdigest()
     calls: list[tuple[str, dict[str, Any]]] = [
         ("list_directory", {"path": ".", "depth": 2}), ("search", {"pattern": "hello", "context_lines": 1}),
         ("file_info", {"path": "README.md"}), ("list_conflicts", {}), ("file_history", {"path": "src/app.py"}),
         ("edit_file", {"path": "src/app.py", "edits": [{"old_text": "a + b", "new_text": "b + a"}]}),
         ("analyze_file", {"path": "src/app.py"}), ("analyze_project", {}), ("health", {}), ("metrics", {}),
+        ("create_directory", {"path": "docs/new"}), ("move_file", {"path": "README.md", "destination": "docs/R.md"}),
+        ("delete_file", {"path": "docs/R.md"}), ("restore_version", {"path": "docs/R.md", "version": readme}),
     ]
     async with client(root, name) as c:
         await c.call_tool("read_file", {"path": "src/app.py"})
+        await c.call_tool("read_file", {"path": "README.md"})
         for tool, arguments in calls:
             result = await c.call_tool(tool, arguments)
             assert not result.is_error, (tool, result.content)
