@@ -37,7 +37,9 @@ from ._roots import Roots
 from ._state import ServerState, ToolCallHook, tool_call_middleware
 
 INSTRUCTIONS = """\
-devreliab serves one workspace to several agents at once, safely. Paths are relative to the workspace root
+devreliab serves one workspace to several agents at once, safely: read and write its files with these tools
+rather than your built-in file tools, since only writes through devreliab are checked against the version you
+read (devreliab's agent hooks cover the built-in tools where they are set up). Paths are relative to the workspace root
 ('/'-separated; an absolute path inside the root works too). Every read answers with a version (sha256:…) in
 its first line [path | version … | lines]; your next write to that file is based on the version you read, so a
 change someone made meanwhile is merged, never lost. Where both changed the same lines the write answers status

@@ -55,3 +55,12 @@ def test_an_unknown_toolset_is_a_config_error(root: Path) -> None:
     (root / "devreliab.jsonc").write_text('{"mcp": {"toolsets": ["files", "everything"]}}')
     with pytest.raises(ConfigError, match=r"mcp\.toolsets.*everything"):
         load_config(root)
+
+
+async def test_the_instructions_tell_a_model_to_write_through_devreliab_and_what_answers_mean(root: Path) -> None:
+    async with Client(create_server(root, monitor=False)) as client:
+        text = client.instructions or ""
+    for needle in ("rather than your built-in file tools", "merged, never lost", '"conflict"', "resolve_conflict",
+                   "expected_version", "if_version"):
+        assert needle in text, needle
+    assert len(text) < 1500  # paid once per session, still counted
