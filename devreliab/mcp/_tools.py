@@ -238,7 +238,35 @@ async def read_answer(ws: Workspace, path: str, start_line: int | None = None, e
             ws.read, path, start_line=start_line, end_line=end_line, if_version=if_version))
     chosen = channels or a.current_channels.get()
     out, text = _read_result(r, start_line, read_limits(ws), line_numbers, chosen)
+    _note_partial(ws, out)
     return _answer(out, text)
+
+
+def _note_partial(ws: Workspace, out: ReadFileResult | ReadManyEntry) -> None:
+    """Remember a read that answered only part of the file (see ``refuse_partial_overwrite``)."""
+    first = getattr(out, "start_line", None) or 1
+    last, total = out.end_line, out.total_lines
+    if out.version is None or last is None or total is None or (first == 1 and last >= total):
+        ws.partial_reads.pop(out.path, None)
+    else:
+        ws.partial_reads[out.path] = (out.version, f"lines {first}-{last} of {total}")
+
+
+def refuse_partial_overwrite(ws: Workspace, path: str, expected_version: str | None) -> None:
+    """A whole-file write based (implicitly) on a read that showed only part of the file would silently drop the
+    rest: refused, unless the client names its base with expected_version (an explicit replacement)."""
+    if expected_version is not None:
+        return
+    try:
+        rel = ws.relative(path)
+    except DevreliabError:
+        return
+    partial = ws.partial_reads.get(rel)
+    if partial is not None and partial[0] == ws.last_read_version(rel):
+        raise WorkspaceError(
+            f"{rel!r}: you read only {partial[1]} of this file, so writing it whole would drop the rest. Change "
+            "it with edit_file, read the rest first (start_line/end_line), or pass expected_version=<its version> "
+            "if you mean to replace the whole file")
 
 
 def read_many_answer(ws: Workspace, paths: list[str]) -> CallToolResult:
@@ -253,6 +281,7 @@ def read_many_answer(ws: Workspace, paths: list[str]) -> CallToolResult:
             texts.append(f"[{r.path} | {r.error}: {r.message}]")
             continue
         one, text = _read_result(r, None, limits, False, channels)
+        _note_partial(ws, one)
         results.append(ReadManyEntry(path=r.path, version=r.version, content=one.content, encoding=r.encoding,
                                      line_ending=r.line_ending, total_lines=r.total_lines, end_line=one.end_line,
                                      truncated=one.truncated, next_start_line=one.next_start_line))
@@ -336,6 +365,7 @@ def register(server: MCPServer[Any], state: ServerState) -> None:
         expected_version: BaseVersion = None,
     ) -> Annotated[CallToolResult, WriteFileResult]:
         before = before_bytes(path)
+        refuse_partial_overwrite(state.ws, path, expected_version)
         r = state.ws.write(path, content, expected_version=expected_version)
         out = WriteFileResult(status=r.status, version=r.version, conflict_id=r.conflict_id,
                               current_version=r.current_version,

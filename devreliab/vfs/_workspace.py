@@ -186,6 +186,9 @@ class Workspace:
         # remember_reads=False: a client without an identity (many share this object), whose base must be given
         self.remember_reads = remember_reads
         self._last_read: dict[str, str] = {} if remember_reads else _NoReadMemory()
+        # path -> (version, "lines A-B of N") of reads that answered only part of a file (the MCP read cap, a
+        # range): a whole-file write based on such a read would drop what the client never saw
+        self.partial_reads: dict[str, tuple[str, str]] = {}
         self._stored: LRUCache[str, bool] = LRUCache(maxsize=20000)  # versions known to be stored
         self._watcher: Watcher | None = None
         self._history: HistoryKeeper | None = None
@@ -378,6 +381,10 @@ class Workspace:
             os.close(fd)
         return FileInfo(path=rp.rel, size=facts.size, version=facts.version, mtime=st.st_mtime_ns / 1e9,
                         encoding=facts.encoding, line_ending=facts.line_ending, binary=facts.binary)
+
+    def relative(self, path: PathArg) -> str:
+        """``path`` as the workspace names it ('/'-separated, relative to the root); refuses one outside."""
+        return self._sandbox.resolve(path).rel
 
     def last_read_version(self, path: PathArg) -> str | None:
         """The version of ``path`` this client last read or wrote (``ABSENT`` if it found no file)."""

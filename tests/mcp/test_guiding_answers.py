@@ -99,3 +99,18 @@ async def test_a_conflict_answer_carries_only_the_conflicting_place_with_the_age
 
 async def alice_and_bob_clash(bob: Client, body: str) -> dict[str, object]:
     return await ok(bob, "write_file", path="big.txt", content=body.replace("line 500 of", "line 500 (bob) of"))
+
+
+async def test_a_whole_file_write_after_a_partial_read_is_refused_unless_the_base_is_named(root: Path) -> None:
+    body = "".join(f"entry {n}\n" for n in range(1, 3001))
+    (root / "big.lock").write_text(body)
+    async with agent(root, "dave") as dave:
+        capped = await ok(dave, "read_file", path="big.lock")  # the first 2000 lines: the answer cap
+        refusal = await refused(dave, "write_file", path="big.lock", content=capped["content"] + "entry new\n")
+        ranged = await ok(dave, "read_file", path="big.lock", start_line=10, end_line=20)
+        again = await refused(dave, "write_file", path="big.lock", content="entry 10\n")
+        explicit = await ok(dave, "write_file", path="big.lock", content="replaced\n",
+                            expected_version=ranged["version"])
+    assert "you read only lines 1-2000 of 3000" in refusal and "edit_file" in refusal
+    assert "you read only lines 10-20 of 3000" in again
+    assert explicit["status"] == "written" and (root / "big.lock").read_text() == "replaced\n"

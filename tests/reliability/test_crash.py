@@ -49,6 +49,8 @@ def test_sigkill_in_the_middle_of_writes_and_merges_never_tears_a_file_or_loses_
     rng = random.Random(7)
     root = tmp_path / "ws"
     root.mkdir()
+    # the agents re-read the whole log and write it back: no answer cap (the log outgrows 2,000 lines)
+    (root / "devreliab.jsonc").write_text('{"mcp": {"read_max_lines": 10000000, "read_max_chars": 1000000000}}')
     name = "log.txt"
     (root / name).write_text("", encoding="utf-8")
     accepted: dict[str, list[str]] = {"victim": [], "survivor": []}

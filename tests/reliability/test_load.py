@@ -144,6 +144,8 @@ def test_many_agents_working_one_workspace_lose_nothing(tmp_path: Path, figures:
     (root / "shared").mkdir(parents=True)
     (root / "private").mkdir()
     (root / "README.md").write_text("# load\n", encoding="utf-8")
+    # the agents re-read the shared notes whole and write them back: no answer cap (at full scale they outgrow it)
+    (root / "devreliab.jsonc").write_text('{"mcp": {"read_max_lines": 10000000, "read_max_chars": 1000000000}}')
     initial: dict[str, str] = {
         SHARED: "# notes\n",
         SHARED_PY: "def total(xs):\n    return sum(xs)\n\n\n" + MARK,
