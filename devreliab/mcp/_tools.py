@@ -244,6 +244,8 @@ async def read_answer(ws: Workspace, path: str, start_line: int | None = None, e
 
 def _note_partial(ws: Workspace, out: ReadFileResult | ReadManyEntry) -> None:
     """Remember a read that answered only part of the file (see ``refuse_partial_overwrite``)."""
+    if getattr(out, "unchanged", None):
+        return  # an if_version check sends no text: what the client saw is what it saw before
     first = getattr(out, "start_line", None) or 1
     last, total = out.end_line, out.total_lines
     if out.version is None or last is None or total is None or (first == 1 and last >= total):

@@ -106,6 +106,7 @@ async def test_a_whole_file_write_after_a_partial_read_is_refused_unless_the_bas
     (root / "big.lock").write_text(body)
     async with agent(root, "dave") as dave:
         capped = await ok(dave, "read_file", path="big.lock")  # the first 2000 lines: the answer cap
+        await ok(dave, "read_file", path="big.lock", if_version=capped["version"])  # 'unchanged': still partial
         refusal = await refused(dave, "write_file", path="big.lock", content=capped["content"] + "entry new\n")
         ranged = await ok(dave, "read_file", path="big.lock", start_line=10, end_line=20)
         again = await refused(dave, "write_file", path="big.lock", content="entry 10\n")
