@@ -38,6 +38,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
 from mcp_types import Implementation
 
+from benchmarks.guard_writer import sequence
 from tests.mcp.conftest import serve_env
 
 SECONDS = float(os.environ.get("GUARD_BENCH_S", "60"))
@@ -53,16 +54,6 @@ def percentile(values: list[float], q: float) -> float:
 
 def slots(text: str) -> dict[str, str]:
     return dict(SLOT.findall(text))
-
-
-def sequence(lock_fd: int) -> int:
-    os.lseek(lock_fd, 0, os.SEEK_SET)
-    raw = os.read(lock_fd, 32)
-    n = int(raw) + 1 if raw.strip() else 1
-    os.lseek(lock_fd, 0, os.SEEK_SET)
-    os.ftruncate(lock_fd, 0)
-    os.write(lock_fd, str(n).encode())
-    return n
 
 
 def cpu_s(pid: int) -> float:

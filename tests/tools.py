@@ -12,7 +12,12 @@ import os
 import re
 import shutil
 import subprocess
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
+
+import anyio
 
 TOOLS = Path(os.environ.get("DEVRELIAB_TOOLS", Path.home() / ".cache" / "devreliab-tools"))
 
@@ -91,3 +96,28 @@ def read_text(text: str) -> str:
     head, _, body = text.partition("\n")
     assert READ_HEADER.match(head), f"no read header in {head!r}"
     return body
+
+
+DEADLINE_S = 20.0
+
+
+def wait_for(condition: Callable[[], Any], what: str, deadline_s: float = DEADLINE_S) -> Any:
+    """Poll ``condition`` until it returns something true (returned); fail saying ``what`` did not happen."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise AssertionError(f"{what} did not happen within {deadline_s} s")
+
+
+async def await_for(condition: Callable[[], Awaitable[Any]], what: str, deadline_s: float = DEADLINE_S) -> Any:
+    """``wait_for`` for an async condition, without blocking the event loop."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        found = await condition()
+        if found:
+            return found
+        await anyio.sleep(0.02)
+    raise AssertionError(f"{what} did not happen within {deadline_s} s")

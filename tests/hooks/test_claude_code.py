@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from devreliab import Workspace
+from tests.tools import wait_for
 
 from .conftest import run_hook
 from .payloads import claude
@@ -182,7 +183,6 @@ def test_a_state_store_that_cannot_be_opened_fails_open_with_a_warning(ws: Path)
 
 def test_a_state_store_locked_by_another_process_fails_open_within_the_deadline(ws: Path) -> None:
     import sqlite3
-    import time
 
     (ws / "devreliab.jsonc").write_text('{"hooks": {"timeout_ms": 500}}\n')
     with Workspace(ws, client_id="holder"):
@@ -222,9 +222,7 @@ def test_a_session_whose_write_was_overwritten_outside_hears_it_in_its_next_hook
     path = ws / "notes.txt"
     with Workspace(ws, client_id="history") as keeper_ws:
         history = keeper_ws.start_history()
-        deadline = time.monotonic() + 30
-        while not (history.holder and not history.backlog()[0]) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(lambda: history.holder and not history.backlog()[0], "the history's first scan", deadline_s=30)
         run_hook("claude-code", claude("PreToolUse", "Read", ws, file_path=str(path)))
         stale = path.read_text()
         path.write_text(stale.replace("one", "ONE (claude)"))  # Claude's own Write tool
@@ -232,9 +230,7 @@ def test_a_session_whose_write_was_overwritten_outside_hears_it_in_its_next_hook
                                        content=stale.replace("one", "ONE (claude)")))
         subprocess.run([sys.executable, "-c", "import sys; open(sys.argv[1], 'w').write(sys.argv[2])", str(path),
                         stale.replace("three", "THREE (script)")], check=True, timeout=60)
-        deadline = time.monotonic() + 30
-        while not keeper_ws.list_conflicts().conflicts and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: keeper_ws.list_conflicts().conflicts, "an overwritten conflict", deadline_s=30)
         (conflict,) = keeper_ws.list_conflicts().conflicts
         assert conflict.kind == "overwritten" and conflict.client.startswith("claude-code:sess-a:")
     answer = run_hook("claude-code", claude("PreToolUse", "Read", ws, file_path=str(path))).answer

@@ -19,16 +19,21 @@ LINES = ["x = 1", "", "", "def f():", "    return 0", "", "y = 2"]
 TEXT = "\n".join(LINES) + "\n"
 
 
+async def both_read_then_alice_edits(root: Path, alice: Client, bob: Client, new_x: str) -> None:
+    """alice and bob read m.py; then alice changes its first line, so bob's read is stale."""
+    (root / "m.py").write_text(TEXT)
+    await ok(alice, "read_file", path="m.py")
+    await ok(bob, "read_file", path="m.py")
+    await ok(alice, "edit_file", path="m.py", edits=[{"old_text": "x = 1", "new_text": new_x}])
+
+
 def agent(root: Path, name: str) -> Client:
     return Client(create_server(root, monitor=False), client_info=Implementation(name=name, version="1"))
 
 
 async def test_an_edit_from_a_stale_read_is_applied_to_its_base_and_merged(root: Path) -> None:
-    (root / "m.py").write_text(TEXT)
     async with agent(root, "alice") as alice, agent(root, "bob") as bob:
-        await ok(alice, "read_file", path="m.py")
-        await ok(bob, "read_file", path="m.py")
-        await ok(alice, "edit_file", path="m.py", edits=[{"old_text": "x = 1", "new_text": "x = 10"}])
+        await both_read_then_alice_edits(root, alice, bob, "x = 10")
         # bob copies a block that spans alice's line as context, and changes only its last line
         block = TEXT.rstrip("\n")
         merged = await ok(bob, "edit_file", path="m.py",
@@ -38,11 +43,8 @@ async def test_an_edit_from_a_stale_read_is_applied_to_its_base_and_merged(root:
 
 
 async def test_an_edit_from_a_stale_read_that_overlaps_the_newer_change_is_a_conflict_record(root: Path) -> None:
-    (root / "m.py").write_text(TEXT)
     async with agent(root, "alice") as alice, agent(root, "bob") as bob:
-        await ok(alice, "read_file", path="m.py")
-        await ok(bob, "read_file", path="m.py")
-        await ok(alice, "edit_file", path="m.py", edits=[{"old_text": "x = 1", "new_text": "x = 5"}])
+        await both_read_then_alice_edits(root, alice, bob, "x = 5")
         clash = await ok(bob, "edit_file", path="m.py", edits=[{"old_text": "x = 1", "new_text": "x = 2"}])
         listed = await ok(bob, "list_conflicts")
     assert clash["status"] == "conflict" and clash["conflict_id"] and clash["current_version"]
@@ -52,11 +54,8 @@ async def test_an_edit_from_a_stale_read_that_overlaps_the_newer_change_is_a_con
 
 
 async def test_an_edit_that_fits_neither_the_file_nor_its_base_says_who_wrote_since(root: Path) -> None:
-    (root / "m.py").write_text(TEXT)
     async with agent(root, "alice") as alice, agent(root, "bob") as bob:
-        await ok(alice, "read_file", path="m.py")
-        await ok(bob, "read_file", path="m.py")
-        await ok(alice, "edit_file", path="m.py", edits=[{"old_text": "x = 1", "new_text": "x = 10"}])
+        await both_read_then_alice_edits(root, alice, bob, "x = 10")
         text = await refused(bob, "edit_file", path="m.py", edits=[{"old_text": "z = 3", "new_text": "z = 4"}])
     assert "changed since the version you based this edit on" in text and "alice (pid" in text
     assert text.count("Read the file again") == 1
@@ -86,7 +85,8 @@ async def test_a_conflict_answer_carries_only_the_conflicting_place_with_the_age
         await ok(alice, "read_file", path="big.txt")
         await ok(bob, "read_file", path="big.txt")
         await ok(alice, "write_file", path="big.txt", content=body.replace("line 500 of", "line 500 (alice) of"))
-        clash = await alice_and_bob_clash(bob, body)
+        clash = await ok(bob, "write_file", path="big.txt",
+                         content=body.replace("line 500 of", "line 500 (bob) of"))
         whole = await bob.read_resource(clash["merge_uri"])
     assert clash["status"] == "conflict" and len(clash["diff"]) < 1000, len(clash["diff"])
     assert "@@ line 500: same lines changed @@" in clash["diff"]
@@ -97,8 +97,6 @@ async def test_a_conflict_answer_carries_only_the_conflicting_place_with_the_age
     assert "'ours' (this write) | 'theirs' (on disk)" in clash["next_step"]
 
 
-async def alice_and_bob_clash(bob: Client, body: str) -> dict[str, object]:
-    return await ok(bob, "write_file", path="big.txt", content=body.replace("line 500 of", "line 500 (bob) of"))
 
 
 async def test_a_whole_file_write_after_a_partial_read_is_refused_unless_the_base_is_named(root: Path) -> None:

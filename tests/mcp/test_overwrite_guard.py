@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,10 @@ from mcp import Client, StdioServerParameters
 from mcp_types import Implementation
 
 from devreliab.vfs import Workspace
+from tests.tools import await_for, wait_for
 
 from .conftest import StdioServer, serve_env
 
-DEADLINE_S = 20.0
 TAKEOVER_S = 5.0  # the contract: another process takes over within 5 s of the holder's death
 BASE = "def one():\n    return 1\n\n\ndef two():\n    return 2\n\n\ndef three():\n    return 3\n"
 
@@ -44,24 +43,8 @@ def outside_rows(root: Path, rel: str) -> list[str]:
                                            (rel,))]
 
 
-def wait_for(condition: Callable[[], Any], what: str, deadline_s: float = DEADLINE_S) -> Any:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError(f"{what} did not happen within {deadline_s} s")
 
 
-async def await_for(condition: Callable[[], Any], what: str, deadline_s: float = DEADLINE_S) -> Any:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        found = await condition()
-        if found:
-            return found
-        await anyio.sleep(0.02)
-    raise AssertionError(f"{what} did not happen within {deadline_s} s")
 
 
 @pytest.mark.anyio

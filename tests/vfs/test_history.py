@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,19 +16,11 @@ from devreliab.vfs import Workspace
 from devreliab.vfs._clobber import dropped
 from devreliab.vfs._history import HistoryKeeper
 from tests.conftest import git
+from tests.tools import wait_for
 
-DEADLINE_S = 20.0
 BASE = "def one():\n    return 1\n\n\ndef two():\n    return 2\n\n\ndef three():\n    return 3\n"
 
 
-def wait_for(condition: Callable[[], object], what: str, deadline_s: float = DEADLINE_S) -> None:
-    """Poll ``condition`` until it holds; fail saying ``what`` did not happen within the deadline."""
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{what} did not happen within {deadline_s} s")
 
 
 def plain_write(path: Path, text: str) -> None:
@@ -288,8 +279,7 @@ def test_a_clobber_that_a_client_writes_over_before_the_watcher_looks_is_still_c
 def test_ruff_format_of_500_files_after_agent_edits_is_history_without_conflicts(
         root: Path, ws: Workspace, keeper: HistoryKeeper) -> None:
     ruff = Path(sys.executable).parent / "ruff"
-    if not ruff.exists():
-        pytest.skip("ruff is not installed beside this Python")
+    assert ruff.exists(), "ruff comes with the test tools: scripts/setup-venv test"
     names = [f"pkg/mod{i:03}.py" for i in range(500)]
     (root / "pkg").mkdir()
     for name in names:
