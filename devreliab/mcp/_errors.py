@@ -77,6 +77,14 @@ _VALIDATION_HEAD = re.compile(r"^(Error executing tool \S+: )\d+ validation erro
 _DETAILS = re.compile(r"\s*\[type=[^,\]]+(?:, input_value=(?P<value>.*?))?(?:, input_type=[^\]]+)?\]$")
 
 
+def _problem(field: str, line: str) -> str:
+    """``field: what is wrong (got X)`` from one of pydantic's message lines."""
+    found = _DETAILS.search(line)
+    what = line[: found.start()].strip() if found else line.strip()
+    got = f" (got {found['value']})" if found and found["value"] else ""
+    return f"{field}: {what}{got}"
+
+
 def tidy_validation(text: str) -> str:
     """pydantic's argument errors in a model's words: ``field: what is wrong (got X)`` per problem, without the
     internal model name, the error type tags and the documentation URL (which cost tokens and help no model)."""
@@ -92,8 +100,5 @@ def tidy_validation(text: str) -> str:
         if not line.startswith(" "):
             field = line.strip()
             continue
-        found = _DETAILS.search(line)
-        what = line[: found.start()].strip() if found else line.strip()
-        got = f" (got {found['value']})" if found and found["value"] else ""
-        problems.append(f"{field}: {what}{got}")
+        problems.append(_problem(field, line))
     return f"{head[1]}invalid arguments: " + "; ".join(problems) + ". The input schema in tools/list says what fits."

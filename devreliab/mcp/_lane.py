@@ -50,6 +50,13 @@ def _tracing_configured() -> bool:
     return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
 
 
+def _client_name(params: dict[str, Any]) -> str | None:
+    """The clientInfo.name of an initialize request's params, if it gave one."""
+    info = params.get("clientInfo")
+    name = info.get("name") if isinstance(info, dict) else None
+    return name if isinstance(name, str) else None
+
+
 class ReadLane:
     """Watches the stdio session's handshake and answers the ``read_file`` calls it can (see the module)."""
 
@@ -72,9 +79,7 @@ class ReadLane:
             self.ready, self._version, self._init_id = False, None, message.id
             caps = (message.params or {}).get("capabilities")
             self._asks_roots = not isinstance(caps, dict) or caps.get("roots") is not None
-            info = (message.params or {}).get("clientInfo")
-            name = info.get("name") if isinstance(info, dict) else None
-            self._client = name if isinstance(name, str) else None
+            self._client = _client_name(message.params or {})
         elif isinstance(message, JSONRPCNotification) and message.method == "notifications/initialized":
             self.ready = self._version in HANDSHAKE_PROTOCOL_VERSIONS
 

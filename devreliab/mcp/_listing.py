@@ -101,6 +101,19 @@ def _meaningful_hints(annotations: dict[str, Any]) -> dict[str, Any]:
             and not (read_only and k in _WRITE_ONLY_HINTS)}
 
 
+def _listed(tools: list[Any], allowed: frozenset[str], cache: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The allowed tools, compacted (once per tool: the list does not change while the server runs)."""
+    kept = []
+    for tool in tools:
+        name = tool.get("name") if isinstance(tool, dict) else None
+        if not isinstance(name, str) or name not in allowed:
+            continue
+        if name not in cache:
+            cache[name] = _compact_tool(tool)
+        kept.append(cache[name])
+    return kept
+
+
 def tools_list_middleware(enabled: Any) -> ServerMiddleware[Any]:
     """A server middleware that compacts ``tools/list`` and leaves out the tools not ``enabled()``."""
     cache: dict[str, dict[str, Any]] = {}
@@ -114,16 +127,7 @@ def tools_list_middleware(enabled: Any) -> ServerMiddleware[Any]:
         tools = data.get("tools") if isinstance(data, dict) else None
         if data is None or not isinstance(tools, list):
             return result
-        allowed = enabled()
-        kept = []
-        for tool in tools:
-            name = tool.get("name") if isinstance(tool, dict) else None
-            if not isinstance(name, str) or name not in allowed:
-                continue
-            if name not in cache:
-                cache[name] = _compact_tool(tool)
-            kept.append(cache[name])
-        return {**data, "tools": kept}
+        return {**data, "tools": _listed(tools, enabled(), cache)}
 
     return middleware
 

@@ -227,6 +227,37 @@ def _crashed(text: str) -> bool:
     return text.startswith("Error executing tool ") and ":" not in text
 
 
+async def _refusal(state: ServerState, ctx: ServerRequestContext[Any, Any], tool: str) -> str | None:
+    """Why the call may not run: its toolset is switched off, or it leaves the client's roots."""
+    refusal = switched_off(tool, state.enabled_tools)
+    if refusal is None and state.guard is not None:
+        refusal = await state.guard(ctx, tool)
+    return refusal
+
+
+def _tidied(result: HandlerResult) -> tuple[HandlerResult, str | None]:
+    """The result, with pydantic's argument errors said in a model's words; and its error text, if any."""
+    text = _error_text(result)
+    if text is None or " validation error" not in text:
+        return result, text
+    text = tidy_validation(text)
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True), text
+
+
+def _with_notices(state: ServerState, result: HandlerResult) -> HandlerResult:
+    """The result with the one-line notices for this client (e.g. its work was overwritten outside)."""
+    if state.workspace is None:
+        return result
+    from ._tools import add_notices  # (a cycle at import time: _tools imports this module)
+
+    try:
+        noticed: HandlerResult = add_notices(state.ws, result)
+    except Exception:  # a notice is extra: it must never fail the answer
+        log.exception("could not add the notices to an answer")
+        return result
+    return noticed
+
+
 def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
     """A server middleware that times every ``tools/call`` and reports it to the state's hooks."""
 
@@ -240,9 +271,7 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
         facts = call_facts(ctx, _session_key(ctx))
         current_channels.set(channels_for(facts["client"], state.answers))
         started = time.perf_counter()
-        refusal = switched_off(tool, state.enabled_tools)
-        if refusal is None and state.guard is not None:
-            refusal = await state.guard(ctx, tool)
+        refusal = await _refusal(state, ctx, tool)
         if refusal is not None:
             state.report(ToolCall(tool, time.perf_counter() - started, "error", True, **facts))
             return CallToolResult(content=[TextContent(type="text", text=f"Error executing tool {tool}: {refusal}")],
@@ -253,17 +282,8 @@ def tool_call_middleware(state: ServerState) -> ServerMiddleware[Any]:
             state.report(ToolCall(tool, time.perf_counter() - started, "protocol_error", True, **facts))
             raise
         seconds = time.perf_counter() - started
-        text = _error_text(result)
-        if text is not None and " validation error" in text:
-            text = tidy_validation(text)
-            result = CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
-        if state.workspace is not None:
-            from ._tools import add_notices  # (a cycle at import time: _tools imports this module)
-
-            try:
-                result = add_notices(state.ws, result)
-            except Exception:  # a notice is extra: it must never fail the answer
-                log.exception("could not add the notices to an answer")
+        result, text = _tidied(result)
+        result = _with_notices(state, result)
         known, outcome = _outcome(tool, text)
         state.report(ToolCall(tool, seconds, outcome, outcome != "ok", **facts, known=known))
         return result

@@ -257,8 +257,8 @@ def _note_partial(ws: Workspace, out: ReadFileResult | ReadManyEntry) -> None:
 def refuse_partial_overwrite(ws: Workspace, path: str, expected_version: str | None) -> None:
     """A whole-file write based (implicitly) on a read that showed only part of the file would silently drop the
     rest: refused, unless the client names its base with expected_version (an explicit replacement)."""
-    if expected_version is not None:
-        return
+    if expected_version is not None or not ws.partial_reads:
+        return  # (the common case costs no path resolution)
     try:
         rel = ws.relative(path)
     except DevreliabError:

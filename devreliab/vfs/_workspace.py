@@ -621,6 +621,14 @@ class Workspace:
         return ConflictDetail(conflict=self._summary(row), base=self._blob_text(row.base, row.path),
                               theirs=self._blob_text(row.theirs, row.path), ours=ours, merged=row.merged)
 
+    @staticmethod
+    def _clean_proposal(row: ConflictRow) -> str:
+        """The merged proposal of an overwritten conflict, when it merged cleanly."""
+        if not row.clean:
+            raise WorkspaceError(f"conflict {row.id!r}: its proposal did not merge cleanly (it has conflict "
+                                 "markers); resolve with 'content' and the merged text, or 'ours'/'theirs'")
+        return row.merged
+
     def _resolution_text(self, row: ConflictRow, resolution: str, content: str | None) -> str:
         if resolution == "ours":
             text = self._blob_text(row.ours, row.path)
@@ -633,10 +641,7 @@ class Workspace:
                 raise WorkspaceError("resolution 'content' needs the resolved text in content")
             return content
         if resolution == "merged":
-            if not row.clean:
-                raise WorkspaceError(f"conflict {row.id!r}: its proposal did not merge cleanly (it has conflict "
-                                     "markers); resolve with 'content' and the merged text, or 'ours'/'theirs'")
-            return row.merged
+            return self._clean_proposal(row)
         raise WorkspaceError(f"resolution must be 'ours', 'theirs', 'merged' or 'content', not {resolution!r}")
 
     def resolve_conflict(self, conflict_id: str, resolution: str,
